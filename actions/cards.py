@@ -1,0 +1,118 @@
+"""Service cards: the catalogue's HSDS-shaped service as a reply every channel can show.
+
+Each card goes out twice in one bot message: as `custom` data (the web widget draws a card,
+the Messenger channel a generic template) and as plain text (any other client, test stories,
+screen readers). A missing phone, address or opening hour is said to be missing, never guessed.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from actions.base import Turn, payload
+
+LANGUAGE_NAMES = {
+    "de": "Deutsch", "en": "English", "ar": "العربية", "tr": "Türkçe", "ru": "Русский",
+    "uk": "Українська", "fa": "فارسی / دری", "ps": "پښتو", "ku": "Kurmancî", "ti": "ትግርኛ",
+    "so": "Soomaali", "fr": "Français",
+}
+
+
+def phone_href(number: str) -> str | None:
+    """A tel: link for the first dialable number in a free-text phone field (Münster 0251)."""
+    match = re.search(r"(\+?\d[\d /\-()]{2,}\d)", number)
+    if not match:
+        return None
+    digits = re.sub(r"[^\d+]", "", match.group(1))
+    if digits.startswith("0"):
+        digits = "+49" + digits[1:]
+    elif not digits.startswith("+") and len(digits) <= 8:
+        digits = "+49251" + digits  # a local number without area code, as printed in Münster
+    return f"tel:{digits}"
+
+
+def _address(service: dict[str, Any]) -> str | None:
+    for loc in service.get("locations") or []:
+        parts = [loc.get("address_1"), " ".join(p for p in (loc.get("postal_code"),
+                                                           loc.get("city")) if p)]
+        text = ", ".join(p for p in parts if p)
+        if loc.get("district"):
+            text = f"{text} ({loc['district']})" if text else loc["district"]
+        if text:
+            return text
+    return None
+
+
+def card(service: dict[str, Any], turn: Turn) -> dict[str, Any]:
+    """The data the web widget and Messenger draw a card from; every label already translated."""
+    phones = [p["number"] for p in service.get("phones") or [] if p.get("number")]
+    open_now = service.get("open_now")
+    return {
+        "id": service["id"],
+        "title": service["name"],
+        "description": service.get("description") or "",
+        "languages": [LANGUAGE_NAMES.get(code, code) for code in service.get("languages") or []],
+        "address": _address(service),
+        "phones": [{"number": n, "href": phone_href(n)} for n in phones],
+        "email": service.get("email"),
+        "url": _absolute(service.get("url")),
+        "opening_hours": service.get("opening_hours_text"),
+        "open_now": open_now,
+        "open_now_label": (turn.t("card.open_now") if open_now
+                           else turn.t("card.closed_now") if open_now is False else None),
+        "source_url": (service.get("source_url") or "").split(" | ")[0] or None,
+        "last_verified": service.get("last_verified"),
+        "labels": {
+            "phone": turn.t("card.phone"), "address": turn.t("card.address"),
+            "hours": turn.t("card.hours"), "languages": turn.t("card.languages"),
+            "website": turn.t("card.website"), "details": turn.t("button.details"),
+            "source": turn.t("card.source"), "verified": turn.t("card.verified"),
+        },
+        "details_payload": payload("inform", request="details", service_id=service["id"]),
+    }
+
+
+def _absolute(url: str | None) -> str | None:
+    if not url:
+        return None
+    return url if re.match(r"^https?://", url) else f"https://{url}"
+
+
+def card_text(service: dict[str, Any], turn: Turn) -> str:
+    """The same card as plain text, in the conversation's language."""
+    c = card(service, turn)
+    lines = [f"▪ {c['title']}"]
+    if c["description"]:
+        lines.append(c["description"])
+    if c["languages"]:
+        lines.append(f"{c['labels']['languages']}: {', '.join(c['languages'])}")
+    lines.append(f"{c['labels']['address']}: {c['address'] or turn.t('card.no_address')}")
+    if c["phones"]:
+        lines.append(f"{c['labels']['phone']}: {'; '.join(p['number'] for p in c['phones'])}")
+    else:
+        lines.append(f"{c['labels']['phone']}: {turn.t('card.no_phone')}")
+    hours = c["opening_hours"] or turn.t("card.no_hours")
+    if c["open_now_label"]:
+        hours = f"{hours} ({c['open_now_label']})"
+    lines.append(f"{c['labels']['hours']}: {hours}")
+    if c["url"]:
+        lines.append(f"{c['labels']['website']}: {c['url']}")
+    return "\n".join(lines)
+
+
+def details_text(service: dict[str, Any], turn: Turn) -> str:
+    """Everything the catalogue knows about one service, with its source and check date."""
+    c = card(service, turn)
+    lines = [card_text(service, turn)]
+    if c["email"]:
+        lines.append(f"E-Mail: {c['email']}")
+    if service.get("cost"):
+        lines.append(f"{turn.t('card.cost')}: {service['cost']}")
+    eligibility = (service.get("eligibility") or {}).get("description")
+    if eligibility:
+        lines.append(f"{turn.t('card.eligibility')}: {eligibility}")
+    if c["source_url"]:
+        lines.append(f"{c['labels']['source']}: {c['source_url']}")
+    if c["last_verified"]:
+        lines.append(f"{c['labels']['verified']}: {c['last_verified']}")
+    return "\n".join(lines)

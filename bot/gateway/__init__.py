@@ -1,0 +1,1 @@
+"""The aiohttp gateway (see app.py)."""

@@ -1,0 +1,70 @@
+"""Train the Rasa model only when none matches the current data, config and component code.
+
+Rasa 3 itself retrains whenever asked (its training cache only makes a retrain cheaper), so we
+name each model after a fingerprint of everything that shapes it: config, domain, NLU data,
+stories and rules, the custom components with their lexicons, the language-identification
+training text and the Rasa version. A model whose name carries the current fingerprint is reused.
+"""
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.settings import ROOT
+
+MODELS_DIR = ROOT / "models"
+LID_TRAIN = ROOT.parent / "shared" / "data" / "lid-train"
+_INPUTS = ("config.yml", "domain.yml", "data", "bot/components", "bot/normalize.py")
+
+
+def _files(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    return []
+
+
+def fingerprint() -> str:
+    """A hash of every file that shapes the trained model, plus the Rasa version."""
+    import rasa
+
+    digest = hashlib.sha256(f"rasa {rasa.__version__}\n".encode())
+    roots = [ROOT / name for name in _INPUTS] + [LID_TRAIN]
+    for root in roots:
+        for path in _files(root):
+            digest.update(str(path.relative_to(path.anchor)).encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:20]
+
+
+def model_path(fp: str | None = None) -> Path:
+    """Where the model for the given (default: current) fingerprint lives."""
+    return MODELS_DIR / f"nlu-core-{fp or fingerprint()}.tar.gz"
+
+
+def ensure_model(force: bool = False) -> Path:
+    """Return the model for the current fingerprint, training it (with Rasa's progress) if needed."""
+    path = model_path()
+    if path.exists() and not force:
+        print(f"== model is up to date: {path.relative_to(ROOT)}", flush=True)
+        return path
+    print(f"== training the Rasa model ({path.name}); this takes a few minutes", flush=True)
+    MODELS_DIR.mkdir(exist_ok=True)
+    cmd = [
+        sys.executable, "-m", "rasa", "train",
+        "--config", "config.yml", "--domain", "domain.yml", "--data", "data",
+        "--out", str(MODELS_DIR), "--fixed-model-name", path.name[: -len(".tar.gz")],
+    ]
+    subprocess.run(cmd, cwd=ROOT, check=True)
+    _prune(keep=path)
+    return path
+
+
+def _prune(keep: Path, keep_count: int = 3) -> None:
+    """Keep the newest few models so that models/ does not grow without bound."""
+    models = sorted(MODELS_DIR.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in [m for m in models if m != keep][keep_count - 1:]:
+        old.unlink(missing_ok=True)
