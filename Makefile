@@ -11,6 +11,7 @@ LOCK_HASH := $(shell sha256sum requirements.lock | cut -c1-16)
 DEPS_STAMP := $(VENV)/.deps-$(LOCK_HASH)
 export PYTHONDONTWRITEBYTECODE := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
+export RASA_TELEMETRY_ENABLED := false
 
 help:
 	@echo "make run       set up what is missing and start the whole bot (Ctrl-C stops it)"
