@@ -95,11 +95,24 @@ class BotAction(Action):
                   domain: dict[str, Any]) -> list[EventType]:
         turn = read_turn(tracker)
         events = await self.respond(dispatcher, tracker, turn)
+        dispatcher.utter_message(json_message=meta_message(turn))
         return [*turn.events, *events]
 
     async def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                       turn: Turn) -> list[EventType]:
         raise NotImplementedError
+
+
+def meta_message(turn: Turn) -> dict[str, Any]:
+    """The last message of every turn: the conversation language after this turn.
+
+    Clients (the gateway, the widget, Messenger) need it to set the text direction and the
+    language switcher; only the action knows it, and sending it along costs nothing, where
+    asking Rasa for the tracker would cost a request per message. The gateway removes it from
+    what users see.
+    """
+    return {"type": "meta", "language": turn.language, "easy_language": turn.easy,
+            "direction": i18n.direction(turn.language)}
 
 
 def payload(intent: str, **entities: object) -> str:

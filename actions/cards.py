@@ -1,13 +1,17 @@
 """Service cards: the catalogue's HSDS-shaped service as a reply every channel can show.
 
-Each card goes out twice in one bot message: as `custom` data (the web widget draws a card,
-the Messenger channel a generic template) and as plain text (any other client, test stories,
-screen readers). A missing phone, address or opening hour is said to be missing, never guessed.
+A card is one bot message whose `custom` data holds the card (the web widget draws it, the
+Messenger channel turns it into a generic template) and the same card as plain `text` for any
+other client. (Rasa's output channels split a message with both `text` and `custom` into two
+messages, so the text travels inside `custom`.) A missing phone, address or opening hour is said
+to be missing, never guessed.
 """
 from __future__ import annotations
 
 import re
 from typing import Any
+
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import Turn, payload
 
@@ -116,3 +120,11 @@ def details_text(service: dict[str, Any], turn: Turn) -> str:
     if c["last_verified"]:
         lines.append(f"{c['labels']['verified']}: {c['last_verified']}")
     return "\n".join(lines)
+
+
+def send_card(dispatcher: CollectingDispatcher, service: dict[str, Any], turn: Turn,
+              details: bool = False) -> None:
+    """One card as one bot message: structured data plus its plain-text rendering."""
+    text = details_text(service, turn) if details else card_text(service, turn)
+    dispatcher.utter_message(json_message={"type": "service_card", "card": card(service, turn),
+                                           "text": text, "details": details})

@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet
 
 from actions import catalog_client
 from actions.base import BotAction, payload
-from actions.cards import card, card_text
+from actions.cards import send_card
 from bot import i18n
 
 
@@ -26,8 +26,7 @@ class ActionEmergency(BotAction):
         # The nationwide numbers are already in the text above; show the local services.
         for item in [i for i in items if not i["id"].startswith(("notruf-", "hilfetelefon-",
                                                                    "aerztlicher-"))][:4]:
-            dispatcher.utter_message(text=card_text(item, turn),
-                                     custom={"type": "service_card", "card": card(item, turn)})
+            send_card(dispatcher, item, turn)
         dispatcher.utter_message(
             text=turn.t("emergency.continue"),
             buttons=[{"title": turn.t("button.other_topic"), "payload": payload("help")},

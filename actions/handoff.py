@@ -9,7 +9,7 @@ import asyncio
 
 from actions import catalog_client
 from actions.base import BotAction
-from actions.cards import card, card_text
+from actions.cards import send_card
 from bot import i18n
 from services_catalog import handoff
 from services_catalog.db import session_scope
@@ -40,6 +40,5 @@ class ActionHandoff(BotAction):
         if reachable:
             dispatcher.utter_message(text=turn.t("handoff.services"))
         for item in reachable:
-            dispatcher.utter_message(text=card_text(item, turn),
-                                     custom={"type": "service_card", "card": card(item, turn)})
+            send_card(dispatcher, item, turn)
         return []

@@ -56,7 +56,8 @@ def age_buttons(turn: Turn) -> list[dict[str, str]]:
 def next_step_buttons(turn: Turn, more: bool, show_district: bool) -> list[dict[str, str]]:
     buttons = []
     if more:
-        buttons.append({"title": turn.t("button.more"), "payload": payload("inform", request="more")})
+        buttons.append({"title": turn.t("button.more"),
+                        "payload": payload("inform", request="more")})
     if show_district:
         buttons.append({"title": turn.t("button.my_district"),
                         "payload": payload("inform", request="district")})

@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import catalog_client, menus
 from actions.base import BotAction, Turn
-from actions.cards import card, card_text, details_text
+from actions.cards import send_card
 from bot import i18n
 from services_catalog.taxonomy import TERMS, TOPICS
 
@@ -108,8 +108,7 @@ async def show_results(dispatcher: CollectingDispatcher, turn: Turn, search: Sea
     dispatcher.utter_message(text=turn.t("results.intro", first=first,
                                          last=first + len(items) - 1, total=total))
     for item in items:
-        dispatcher.utter_message(text=card_text(item, turn),
-                                 custom={"type": "service_card", "card": card(item, turn)})
+        send_card(dispatcher, item, turn)
     await ask_refinements(dispatcher, turn, search, items)
     more = total > search.page * PAGE_SIZE + len(items)
     show_district = search.district is None
@@ -185,6 +184,4 @@ class ActionInform(BotAction):
         if not found:
             dispatcher.utter_message(text=turn.t("results.not_found"))
             return
-        dispatcher.utter_message(text=details_text(found, turn),
-                                 custom={"type": "service_card", "card": card(found, turn),
-                                         "details": True})
+        send_card(dispatcher, found, turn, details=True)

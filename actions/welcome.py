@@ -63,5 +63,6 @@ class ActionOutOfScope(BotAction):
     action_name = "action_out_of_scope"
 
     async def respond(self, dispatcher, tracker, turn):
-        dispatcher.utter_message(text=turn.t("out_of_scope"), buttons=await menus.topic_buttons(turn))
+        dispatcher.utter_message(text=turn.t("out_of_scope"),
+                                 buttons=await menus.topic_buttons(turn))
         return []

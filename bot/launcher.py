@@ -120,7 +120,8 @@ async def _wait_healthy(child: Child, timeout: float) -> None:
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as http:
         while time.monotonic() < deadline:
             if child.proc is not None and child.proc.returncode is not None:
-                raise RuntimeError(f"{child.name} exited with {child.proc.returncode} during start-up")
+                code = child.proc.returncode
+                raise RuntimeError(f"{child.name} exited with {code} during start-up")
             with contextlib.suppress(aiohttp.ClientError, asyncio.TimeoutError):
                 async with http.get(child.health_url) as resp:
                     if resp.status == 200:

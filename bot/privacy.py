@@ -70,7 +70,8 @@ def purge_older_than(conf: Settings, days: int = RETENTION_DAYS) -> tuple[int, i
                 sa.func.max(events.c.timestamp) < cutoff)
             ids = [row[0] for row in conn.execute(stale)]
             for start in range(0, len(ids), 500):
-                conn.execute(sa.delete(events).where(events.c.sender_id.in_(ids[start:start + 500])))
+                batch = ids[start:start + 500]
+                conn.execute(sa.delete(events).where(events.c.sender_id.in_(batch)))
             conversations = len(ids)
     with session_scope(make_engine(conf.catalog_database_url)) as session:
         handoffs = handoff.delete_older_than(session, days)

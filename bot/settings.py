@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LANGUAGES: tuple[str, ...] = ("de", "en", "ar", "tr", "ru", "uk", "fa", "ps", "ku", "ti", "so", "fr")
+LANGUAGES: tuple[str, ...] = (
+    "de", "en", "ar", "tr", "ru", "uk", "fa", "ps", "ku", "ti", "so", "fr",
+)
 RTL_LANGUAGES = frozenset({"ar", "fa", "ps"})
 EASY_GERMAN = "de_easy"  # German Leichte Sprache: a reply style, not a language code
 TOPICS: tuple[str, ...] = (

@@ -46,7 +46,7 @@ def model_path(fp: str | None = None) -> Path:
 
 
 def ensure_model(force: bool = False) -> Path:
-    """Return the model for the current fingerprint, training it (with Rasa's progress) if needed."""
+    """The model for the current fingerprint, trained first (showing Rasa's progress) if needed."""
     path = model_path()
     if path.exists() and not force:
         print(f"== model is up to date: {path.relative_to(ROOT)}", flush=True)

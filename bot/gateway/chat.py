@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import privacy
+from bot import i18n, privacy
 from bot.gateway import conversations
 from bot.gateway.errors import json_error
 from bot.gateway.rasa_client import RasaUnavailable
@@ -29,7 +29,7 @@ def to_rasa_message(text: str) -> str:
     """'/ar' typed or sent by a language button becomes an explicit language choice."""
     match = _LANGUAGE_SHORTCUT.match(text)
     if match:
-        return '/choose_language{"spoken_language":"%s"}' % match.group(1)
+        return f'/choose_language{{"spoken_language":"{match.group(1)}"}}'
     return text
 
 
@@ -65,16 +65,25 @@ def parse_chat_body(raw: bytes) -> dict[str, Any]:
 
 
 async def exchange(app: web.Application, conversation_id: str, text: str,
-                   metadata: dict[str, Any]) -> list[dict[str, Any]]:
-    """Send one message to Rasa and apply what the replies ask of the gateway (data deletion)."""
+                   metadata: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Send one message to Rasa; return (replies for the user, the turn's meta data).
+
+    The actions end every turn with a `meta` message (the conversation language and direction,
+    actions/base.py); it is taken out of the replies here. A reply that says the conversation
+    was deleted makes the gateway delete it, now that Rasa has saved the turn.
+    """
     replies = await app["rasa"].send(conversation_id, to_rasa_message(text), metadata)
-    out = []
+    out: list[dict[str, Any]] = []
+    meta: dict[str, Any] = {}
     for reply in replies:
         custom = reply.get("custom") if isinstance(reply.get("custom"), dict) else None
+        if custom and custom.get("type") == "meta":
+            meta = custom
+            continue
         if custom and custom.get("event") == "conversation_deleted":
             await privacy.delete_conversation_async(app["settings"], conversation_id)
         out.append({k: reply[k] for k in ("text", "buttons", "custom", "image") if k in reply})
-    return out
+    return out, meta
 
 
 async def post_chat(request: web.Request) -> web.Response:
@@ -87,13 +96,91 @@ async def post_chat(request: web.Request) -> web.Response:
     elif not conversations.verify(secret, conversation_id):
         raise json_error(403, "conversation_id: not issued by this server")
     try:
-        replies = await exchange(app, conversation_id, body["text"], body["metadata"])
+        replies, meta = await exchange(app, conversation_id, body["text"], body["metadata"])
     except RasaUnavailable as exc:
         log.warning("Rasa unavailable: %s", exc)
         raise json_error(503, "the assistant is not available right now, please retry shortly",
                          headers={"Retry-After": "5"}) from None
-    return web.json_response({"conversation_id": conversation_id, "replies": replies})
+    body = {"conversation_id": conversation_id, "replies": replies}
+    if meta.get("language") in LANGUAGES:
+        body["language"] = meta["language"]
+    return web.json_response(body)
+
+
+_CHOOSE_LANGUAGE = re.compile(r'^/choose_language\{.*"spoken_language":\s*"([a-z]{2})"')
+
+
+def history_messages(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The user and bot messages of a tracker, as a chat client shows them.
+
+    Only text, buttons and custom data leave the gateway (no parse data, no metadata, no slots).
+    A pressed button is stored by Rasa as its payload; we show the button's title instead, as
+    the widget did when it was pressed, and leave out payloads we cannot name. Each bot message
+    carries the conversation language it was written in, so a client can set its direction.
+    """
+    out: list[dict[str, Any]] = []
+    language: str | None = None
+    last_buttons: list[dict[str, Any]] = []
+    for event in events:
+        kind = event.get("event")
+        if kind == "slot" and event.get("name") == "language" and event.get("value") in LANGUAGES:
+            language = event["value"]
+        elif kind == "user":
+            text = _shown_user_text(str(event.get("text") or ""), last_buttons)
+            if text:
+                out.append({"sender": "user", "text": text})
+        elif kind == "bot":
+            data = event.get("data") or {}
+            message: dict[str, Any] = {"sender": "bot", "language": language}
+            if event.get("text"):
+                message["text"] = event["text"]
+            if data.get("buttons"):
+                message["buttons"] = [{"title": b.get("title"), "payload": b.get("payload")}
+                                      for b in data["buttons"] if isinstance(b, dict)]
+                last_buttons = message["buttons"]
+            if isinstance(data.get("custom"), dict):
+                message["custom"] = data["custom"]
+            if len(message) > 2:
+                out.append(message)
+    return out
+
+
+def _shown_user_text(text: str, last_buttons: list[dict[str, Any]]) -> str | None:
+    if not text.startswith("/"):
+        return text
+    for button in reversed(last_buttons):
+        if button.get("payload") == text and button.get("title"):
+            return str(button["title"])
+    match = _CHOOSE_LANGUAGE.match(text)
+    if match and match.group(1) in LANGUAGES:
+        return i18n.t("widget.language_name", match.group(1))
+    return None
+
+
+async def get_history(request: web.Request) -> web.Response:
+    """`GET /api/chat/history?conversation_id=...`: a returning client redraws its conversation.
+
+    Only a server-issued id is accepted, so the id itself is the proof of ownership: nobody can
+    read a conversation whose id they were not given.
+    """
+    app = request.app
+    conversation_id = request.query.get("conversation_id")
+    if not conversation_id:
+        raise json_error(400, "conversation_id: required")
+    if not conversations.verify(app["settings"].session_secret, conversation_id):
+        raise json_error(403, "conversation_id: not issued by this server")
+    try:
+        tracker = await app["rasa"].tracker(conversation_id)
+    except RasaUnavailable as exc:
+        log.warning("Rasa unavailable: %s", exc)
+        raise json_error(503, "the assistant is not available right now, please retry shortly",
+                         headers={"Retry-After": "5"}) from None
+    slots = tracker.get("slots") or {}
+    language = slots.get("language") if slots.get("language") in LANGUAGES else None
+    return web.json_response({"conversation_id": conversation_id, "language": language,
+                              "messages": history_messages(tracker.get("events") or [])})
 
 
 def setup(app: web.Application) -> None:
     app.router.add_post("/api/chat", post_chat)
+    app.router.add_get("/api/chat/history", get_history)
