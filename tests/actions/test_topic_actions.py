@@ -105,5 +105,6 @@ async def test_catalogue_down_gives_a_polite_reply(run_action, monkeypatch):
 
     monkeypatch.setenv("CATALOG_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
     catalog_client._engine.cache_clear()
-    messages, _ = await run_action(ActionShowTopic(), make_tracker("دکتر لازم دارم برای بچه‌ام", "health", "fa"))
+    tracker = make_tracker("دکتر لازم دارم برای بچه‌ام", "health", "fa")
+    messages, _ = await run_action(ActionShowTopic(), tracker)
     assert i18n.t("error.catalog", "fa") in texts(messages)
