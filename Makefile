@@ -48,8 +48,13 @@ validate: deps
 lint: deps
 	$(PY) -m ruff check .
 
-browsers:
+browsers: node_modules/.installed
 	@scripts/ensure-chromium
+
+# axe-core (accessibility checks in the browser tests) comes from npm, pinned by package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
 
 test: deps catalog train browsers
 	$(PY) -m ruff check .
