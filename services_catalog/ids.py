@@ -4,7 +4,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"})
+_GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss",
+                         "Ä": "ae", "Ö": "oe", "Ü": "ue"})
 
 
 def slugify(name: str, max_length: int = 60) -> str:

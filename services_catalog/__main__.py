@@ -1,0 +1,3 @@
+from services_catalog.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Alembic migrations of the catalogue (run through services_catalog.migrate)."""
