@@ -18,7 +18,8 @@ class JSONError(web.HTTPException):
                          content_type="application/json", headers=headers)
 
 
-def json_error(status: int, message: str, headers: dict[str, str] | None = None) -> web.HTTPException:
+def json_error(status: int, message: str,
+               headers: dict[str, str] | None = None) -> web.HTTPException:
     """The exception to raise for an HTTP error with a JSON body naming what was wrong."""
     return JSONError(status, message, headers)
 
