@@ -80,7 +80,7 @@ def build_children(settings: Settings, model: Path) -> list[Child]:
     py = sys.executable
     base = rasa_environment(settings)
     rasa_cmd = [
-        py, "-m", "rasa", "run", "--enable-api", "--auth-token", settings.rasa_token,
+        py, "-m", "rasa", "run", "--enable-api", f"--auth-token={settings.rasa_token}",
         "--interface", "127.0.0.1", "--port", str(settings.rasa_port),
         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
         "--model", str(model),
@@ -89,7 +89,11 @@ def build_children(settings: Settings, model: Path) -> list[Child]:
         Child("actions", [py, "-m", "rasa_sdk", "--actions", "actions",
                           "--port", str(settings.actions_port)],
               f"{settings.actions_url}/health", {**base, "SANIC_HOST": "127.0.0.1"}),
-        Child("rasa", rasa_cmd, f"{settings.rasa_url}/", base),
+        # ACTIONS_ENDPOINT_PORT: Rasa calls the action server through a proxy listening there
+        # (a load balancer in front of several action servers; the fault tests' switch).
+        Child("rasa", rasa_cmd, f"{settings.rasa_url}/",
+              {**base, "ACTIONS_PORT": os.environ.get("ACTIONS_ENDPOINT_PORT")
+               or str(settings.actions_port)}),
         Child("gateway", [py, "-m", "bot.gateway"],
               f"http://{_client_host(settings.gateway_host)}:{settings.gateway_port}/healthz",
               base),

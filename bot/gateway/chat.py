@@ -9,13 +9,14 @@ from typing import Any
 from aiohttp import web
 
 from bot import i18n, privacy
-from bot.gateway import conversations
+from bot.gateway import conversations, ratelimit
 from bot.gateway.errors import json_error
 from bot.gateway.rasa_client import RasaUnavailable
 from bot.settings import LANGUAGES
 
 log = logging.getLogger(__name__)
 MAX_TEXT_CHARS = 4000
+RATE_LIMIT_CONVERSATION = "10/20"  # burst 10, then 20 messages a minute per conversation
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LANGUAGE_SHORTCUT = re.compile(r"^/(" + "|".join(LANGUAGES) + r")$")
 
@@ -73,6 +74,8 @@ async def exchange(app: web.Application, conversation_id: str, text: str,
     was deleted makes the gateway delete it, now that Rasa has saved the turn.
     """
     replies = await app["rasa"].send(conversation_id, to_rasa_message(text), metadata)
+    if not replies:
+        return await _unavailable_reply(app, conversation_id, metadata)
     out: list[dict[str, Any]] = []
     meta: dict[str, Any] = {}
     for reply in replies:
@@ -86,6 +89,34 @@ async def exchange(app: web.Application, conversation_id: str, text: str,
     return out, meta
 
 
+async def conversation_language(app: web.Application, conversation_id: str,
+                                metadata: dict[str, Any]) -> str:
+    """The language to apologise in: the client's, else the tracker's `language` slot, else de."""
+    if metadata.get("language") in LANGUAGES:
+        return metadata["language"]
+    try:
+        tracker = await app["rasa"].tracker(conversation_id)
+    except RasaUnavailable:
+        return "de"
+    language = (tracker.get("slots") or {}).get("language")
+    return language if language in LANGUAGES else "de"
+
+
+Replies = list[dict[str, Any]]
+
+
+async def _unavailable_reply(app: web.Application, conversation_id: str,
+                             metadata: dict[str, Any]) -> tuple[Replies, dict[str, Any]]:
+    """Rasa answered, but with nothing at all: every action ends with a meta message, so the
+    action server is down or failed. The user gets a polite message with the emergency number
+    in their language instead of silence (Rasa has stored the message; a retry works later)."""
+    language = await conversation_language(app, conversation_id, metadata)
+    log.warning("no reply from Rasa (action server down?): answered error.unavailable in %s",
+                language)
+    meta = {"type": "meta", "language": language, "direction": i18n.direction(language)}
+    return [{"text": i18n.t("error.unavailable", language)}], meta
+
+
 async def post_chat(request: web.Request) -> web.Response:
     app = request.app
     body = parse_chat_body(await request.read())
@@ -95,6 +126,10 @@ async def post_chat(request: web.Request) -> web.Response:
         conversation_id = conversations.issue(secret)
     elif not conversations.verify(secret, conversation_id):
         raise json_error(403, "conversation_id: not issued by this server")
+    limiter = app.get("ratelimit_conversation")
+    wait = limiter.check(conversation_id) if limiter is not None else 0.0
+    if wait:
+        raise ratelimit.too_many_requests(wait)
     try:
         replies, meta = await exchange(app, conversation_id, body["text"], body["metadata"])
     except RasaUnavailable as exc:
@@ -116,41 +151,80 @@ def history_messages(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     Only text, buttons and custom data leave the gateway (no parse data, no metadata, no slots).
     A pressed button is stored by Rasa as its payload; we show the button's title instead, as
     the widget did when it was pressed, and leave out payloads we cannot name. Each bot message
-    carries the conversation language it was written in, so a client can set its direction.
+    carries the conversation language it was written in, so a client can set its direction:
+    the turn's `meta` message (or `language` slot) comes after the turn's replies, so it is
+    applied back to the bot messages since the last user message.
     """
     out: list[dict[str, Any]] = []
     language: str | None = None
-    last_buttons: list[dict[str, Any]] = []
+    turn: list[dict[str, Any]] = []  # bot messages since the last user message
+    titles: dict[str, str] = {}  # payload -> what the user saw on the button they pressed
     for event in events:
         kind = event.get("event")
-        if kind == "slot" and event.get("name") == "language" and event.get("value") in LANGUAGES:
-            language = event["value"]
+        turn_language = _language_of(event)
+        if turn_language:
+            language = turn_language
+            for message in turn:
+                message["language"] = language
         elif kind == "user":
-            text = _shown_user_text(str(event.get("text") or ""), last_buttons)
+            turn = []
+            text = _shown_user_text(str(event.get("text") or ""), titles)
             if text:
                 out.append({"sender": "user", "text": text})
         elif kind == "bot":
-            data = event.get("data") or {}
-            message: dict[str, Any] = {"sender": "bot", "language": language}
-            if event.get("text"):
-                message["text"] = event["text"]
-            if data.get("buttons"):
-                message["buttons"] = [{"title": b.get("title"), "payload": b.get("payload")}
-                                      for b in data["buttons"] if isinstance(b, dict)]
-                last_buttons = message["buttons"]
-            if isinstance(data.get("custom"), dict):
-                message["custom"] = data["custom"]
-            if len(message) > 2:
+            message = _bot_message(event, language)
+            if message:
+                titles.update(_button_titles(message, language))
+                turn.append(message)
                 out.append(message)
     return out
 
 
-def _shown_user_text(text: str, last_buttons: list[dict[str, Any]]) -> str | None:
+def _language_of(event: dict[str, Any]) -> str | None:
+    """The conversation language an event announces: a `meta` bot message or the slot."""
+    if event.get("event") == "slot" and event.get("name") == "language":
+        value = event.get("value")
+    elif event.get("event") == "bot":
+        custom = (event.get("data") or {}).get("custom")
+        value = custom.get("language") if isinstance(custom, dict) and custom.get(
+            "type") == "meta" else None
+    else:
+        return None
+    return value if value in LANGUAGES else None
+
+
+def _bot_message(event: dict[str, Any], language: str | None) -> dict[str, Any] | None:
+    data = event.get("data") or {}
+    message: dict[str, Any] = {"sender": "bot", "language": language}
+    if event.get("text"):
+        message["text"] = event["text"]
+    if data.get("buttons"):
+        message["buttons"] = [{"title": b.get("title"), "payload": b.get("payload")}
+                              for b in data["buttons"] if isinstance(b, dict)]
+    if isinstance(data.get("custom"), dict):
+        if data["custom"].get("type") == "meta":
+            return None
+        message["custom"] = data["custom"]
+    return message if len(message) > 2 else None
+
+
+def _button_titles(message: dict[str, Any], language: str | None) -> dict[str, str]:
+    """Payload -> title for a bot message's buttons and its service card's Details button."""
+    titles = {b["payload"]: str(b["title"]) for b in message.get("buttons", [])
+              if isinstance(b.get("payload"), str) and b.get("title")}
+    custom = message.get("custom") or {}
+    card = custom.get("card") if custom.get("type") == "service_card" else None
+    if isinstance(card, dict) and isinstance(card.get("details_payload"), str):
+        label = (card.get("labels") or {}).get("details") or i18n.t("button.details", language)
+        titles[card["details_payload"]] = f"{label}: {card.get('title', '')}"
+    return titles
+
+
+def _shown_user_text(text: str, titles: dict[str, str]) -> str | None:
     if not text.startswith("/"):
         return text
-    for button in reversed(last_buttons):
-        if button.get("payload") == text and button.get("title"):
-            return str(button["title"])
+    if text in titles:
+        return titles[text]
     match = _CHOOSE_LANGUAGE.match(text)
     if match and match.group(1) in LANGUAGES:
         return i18n.t("widget.language_name", match.group(1))
@@ -182,5 +256,9 @@ async def get_history(request: web.Request) -> web.Response:
 
 
 def setup(app: web.Application) -> None:
+    # A person never sends more than a few messages in a row, nor 20 a minute; a burst of 50 is
+    # a script. RATE_LIMIT_CONVERSATION="BURST/PER_MINUTE" or "off".
+    app["ratelimit_conversation"] = ratelimit.limiter_from_env(
+        "RATE_LIMIT_CONVERSATION", RATE_LIMIT_CONVERSATION)
     app.router.add_post("/api/chat", post_chat)
     app.router.add_get("/api/chat/history", get_history)

@@ -1,13 +1,17 @@
 """The gateway's client for the internal Rasa server (REST channel and HTTP API)."""
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import aiohttp
 
 
 class RasaUnavailable(Exception):
-    """Rasa could not be reached or answered with an error: the caller answers 503."""
+    """Rasa could not be reached or answered with an error: the caller answers 503.
+
+    Timeouts are asyncio.TimeoutError: on Python 3.10 that is not the built-in TimeoutError.
+    """
 
 
 class RasaClient:
@@ -38,7 +42,7 @@ class RasaClient:
                 if resp.status != 200:
                     raise RasaUnavailable(f"Rasa answered HTTP {resp.status}")
                 data = await resp.json(content_type=None)
-        except (aiohttp.ClientError, TimeoutError) as exc:
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             raise RasaUnavailable(type(exc).__name__) from exc
         if not isinstance(data, list):
             raise RasaUnavailable("unexpected answer from Rasa")
@@ -54,5 +58,5 @@ class RasaClient:
                 if resp.status != 200:
                     raise RasaUnavailable(f"Rasa answered HTTP {resp.status}")
                 return await resp.json(content_type=None)
-        except (aiohttp.ClientError, TimeoutError) as exc:
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             raise RasaUnavailable(type(exc).__name__) from exc

@@ -8,6 +8,7 @@ which is acceptable for a guard against floods (it is not a quota).
 from __future__ import annotations
 
 import math
+import os
 import time
 from dataclasses import dataclass
 
@@ -50,3 +51,56 @@ class RateLimiter:
 
 def retry_after(seconds: float) -> str:
     return str(max(1, math.ceil(seconds)))
+
+
+def parse_limit(spec: str) -> tuple[int, float] | None:
+    """'10/20' -> (burst 10, 20 per minute); 'off' or '0' -> None (no limit).
+
+    Burst and rate are separate numbers because a person typing fast sends a few messages in a
+    second but never many per minute, while a script sends many of both.
+    """
+    spec = spec.strip().lower()
+    if spec in ("off", "0", "none", ""):
+        return None
+    burst, _, per_minute = spec.partition("/")
+    try:
+        result = int(burst), float(per_minute or burst)
+    except ValueError:
+        raise ValueError(f"rate limit {spec!r}: expected BURST/PER_MINUTE, e.g. 10/20") from None
+    if result[0] < 1 or result[1] <= 0:
+        raise ValueError(f"rate limit {spec!r}: burst and rate must be positive")
+    return result
+
+
+def limiter_from_env(name: str, default: str) -> RateLimiter | None:
+    """A limiter configured by the environment variable `name` ('BURST/PER_MINUTE' or 'off')."""
+    parsed = parse_limit(os.environ.get(name) or default)
+    if parsed is None:
+        return None
+    burst, per_minute = parsed
+    return RateLimiter(rate=per_minute / 60.0, burst=burst)
+
+
+def too_many_requests(wait: float) -> Exception:
+    """HTTP 429 with a JSON error and Retry-After, the answer to a flood."""
+    from bot.gateway.errors import json_error
+
+    return json_error(429, "too many requests, please wait a moment",
+                      headers={"Retry-After": retry_after(wait)})
+
+
+def address_middleware(limiter: RateLimiter | None):
+    """Limit POST requests per client address (webhooks excepted: they come from a few platform
+    servers and are authenticated by signature, so an address limit would throttle all users)."""
+    from aiohttp import web
+
+    @web.middleware
+    async def limit_by_address(request: web.Request, handler):
+        if (limiter is not None and request.method == "POST"
+                and not request.path.startswith("/webhooks/")):
+            wait = limiter.check(f"addr:{request.remote}")
+            if wait:
+                raise too_many_requests(wait)
+        return await handler(request)
+
+    return limit_by_address
