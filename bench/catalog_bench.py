@@ -357,6 +357,7 @@ def main(argv: list[str] | None = None) -> int:
             if result is None:
                 continue
             results.append(result)
+            result["load_average"] = [round(x, 2) for x in os.getloadavg()]
             print(f"   build {result['build']}  p50 {result['p50_ms']} ms  "
                   f"p95 {result['p95_ms']} ms  peak RSS {result['peak_rss_mb']} MB", flush=True)
     goals = []
@@ -369,7 +370,9 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "benchmark": "catalog", "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(),
         "machine": {"python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
-                    "cpus": os.cpu_count(), "platform": platform.platform()},
+                    "cpus": os.cpu_count(), "platform": platform.platform(),
+                    # other work on the machine shows up in the latencies: keep it with them
+                    "load_average_at_end": [round(x, 2) for x in os.getloadavg()]},
         "queries_per_run": QUERY_COUNT, "results": results, "goals": goals,
         "all_goals_met": all(g["met"] for g in goals) if goals else None,
     }

@@ -308,6 +308,7 @@ def _remove_replaced(session: Session, rows: CatalogRows) -> None:
                                                     m.Translation.link_id.in_(chunk)))
         search_ids = select(m.ServiceSearch.id).where(m.ServiceSearch.service_id.in_(chunk))
         for model, column in ((m.SearchTerm, m.SearchTerm.search_id),
+                              (m.SearchSchedule, m.SearchSchedule.search_id),
                               (m.SearchDocument, m.SearchDocument.id)):
             session.execute(delete(model).where(column.in_(search_ids))
                             .execution_options(synchronize_session=False))

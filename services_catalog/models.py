@@ -257,6 +257,26 @@ class SearchTerm(Base):
     weight = Column(Float, nullable=False)
 
 
+class SearchSchedule(Base):
+    """Structured opening hours per search row, weekdays as a bit mask (bit 0 = Monday).
+
+    "Open now" then is a few integer comparisons on a primary-key seek per candidate.
+    ``uncertain`` marks exceptions the catalogue cannot check (school holidays).
+    """
+
+    __tablename__ = "search_schedule"
+    __table_args__ = {"sqlite_with_rowid": False}
+    search_id = Column(Integer, ForeignKey("service_search.id", ondelete="CASCADE"),
+                       primary_key=True)
+    seq = Column(Integer, primary_key=True)
+    freq = Column(String(10), nullable=False)
+    day_mask = Column(Integer, nullable=False)
+    byday = Column(String(60), nullable=False)
+    opens_at = Column(String(5), nullable=False)
+    closes_at = Column(String(5), nullable=False)
+    uncertain = Column(Boolean, nullable=False)
+
+
 class SearchVocab(Base):
     """Distinct words of the search documents with their document frequency (typo tolerance)."""
 

@@ -18,10 +18,16 @@ from services_catalog import shaping
 from services_catalog.districts import DistrictRecord, all_districts, resolve_district
 from services_catalog.languages import check_language
 from services_catalog.models import SearchDocument, ServiceSearch, Translation
-from services_catalog.schedules import WEEKDAYS, day_tokens, now_berlin
+from services_catalog.schedules import day_tokens, now_berlin
 from services_catalog.taxonomy import TERM_PARENT, TOPICS
 from services_catalog.textnorm import tokens
-from services_catalog.textsearch import QueryWord, expand_query, pg_tsquery, sqlite_match
+from services_catalog.textsearch import (
+    QueryWord,
+    estimate_matches,
+    expand_query,
+    pg_tsquery,
+    sqlite_match,
+)
 
 RESIDENCE_STATUSES: tuple[str, ...] = (
     "asylum_seeker", "tolerated", "temporary_protection", "residence_permit",
@@ -64,6 +70,7 @@ class _Plan:
     district: DistrictRecord | None
     words: list[QueryWord]
     now: dt.datetime
+    rank_text: bool = True
 
 
 def validate(query: SearchQuery) -> SearchQuery:
@@ -101,28 +108,62 @@ def _plan(session: Session, query: SearchQuery) -> _Plan:
         if district is None:
             raise ValueError(f"district: unknown district {query.district!r}")
     words = expand_query(session, query.q) if query.q and query.q.strip() else []
-    return _Plan(query, district, words, now_berlin(query.now))
+    rank_text = bool(words) and estimate_matches(session, words) <= RANK_TEXT_UP_TO
+    return _Plan(query, district, words, now_berlin(query.now), rank_text)
 
 
-def _text_join(dialect: str, words: list[QueryWord], params: dict) -> tuple[str, str]:
+#: Above this many matching documents, text relevance (bm25 / ts_rank) is not computed: every
+#: match would need scoring, which costs tens of milliseconds, and for so common a word it
+#: barely orders anything. Matches are then ranked by the other criteria.
+RANK_TEXT_UP_TO = 3000
+
+
+@dataclass
+class _Statement:
+    """The parts of one search statement, so that page and count queries share them."""
+
+    joins: list[str] = field(default_factory=list)
+    where: list[str] = field(default_factory=list)
+    score: list[str] = field(default_factory=lambda: ["0"])
+    params: dict = field(default_factory=dict)
+
+    def page_sql(self) -> str:
+        return (f"SELECT ss.service_id, ss.stadtteile, ss.stadtbezirke, "
+                f"({' + '.join(self.score)}) AS score FROM service_search ss "
+                + " ".join(self.joins) + self._where()
+                + " ORDER BY score DESC, ss.sort_name, ss.id LIMIT :limit OFFSET :offset")
+
+    def count_sql(self) -> str:
+        return "SELECT COUNT(*) FROM service_search ss " + " ".join(self.joins) + self._where()
+
+    def _where(self) -> str:
+        return " WHERE " + " AND ".join(self.where) if self.where else ""
+
+
+def _text_join(dialect: str, words: list[QueryWord], ranked: bool, all_words: bool,
+               params: dict) -> tuple[str, str]:
     """The join that restricts to text matches, and its score expression (0..20)."""
     if dialect == "sqlite":
-        params["fts"] = sqlite_match(words)
+        params["fts"] = sqlite_match(words, all_words)
+        if not ranked:
+            return ("JOIN (SELECT rowid AS rid FROM search_fts WHERE search_fts MATCH :fts) txt "
+                    "ON txt.rid = ss.id", "0")
         return ("JOIN (SELECT rowid AS rid, bm25(search_fts, 4.0, 1.0) AS rank FROM search_fts "
                 "WHERE search_fts MATCH :fts) txt ON txt.rid = ss.id", "MIN(-txt.rank, 20.0)")
-    params["tsq"] = pg_tsquery(words)
+    params["tsq"] = pg_tsquery(words, all_words)
+    if not ranked:
+        return ("JOIN (SELECT id AS rid FROM search_document "
+                "WHERE tsv @@ to_tsquery('simple', :tsq)) txt ON txt.rid = ss.id", "0")
     return ("JOIN (SELECT id AS rid, ts_rank(tsv, to_tsquery('simple', :tsq)) AS rank "
             "FROM search_document WHERE tsv @@ to_tsquery('simple', :tsq)) txt "
             "ON txt.rid = ss.id", "LEAST(txt.rank * 40.0, 20.0)")
 
 
-def _sql(plan: _Plan, dialect: str) -> tuple[str, dict]:
-    """Build the search statement: filters in WHERE, ranking as one numeric score."""
+def _statement(plan: _Plan, dialect: str, all_words: bool = True) -> _Statement:
+    """Filters in WHERE, ranking as one numeric score."""
     query = plan.query
-    params: dict = {"limit": query.limit, "offset": query.offset}
-    joins: list[str] = []
-    where: list[str] = []
-    score: list[str] = ["0"]
+    st = _Statement(params={"limit": query.limit, "offset": query.offset})
+    joins, where, score, params = st.joins, st.where, st.score, st.params
     if query.topic:
         joins.append("JOIN search_term st_topic ON st_topic.search_id = ss.id "
                      "AND st_topic.taxonomy_term_id = :topic")
@@ -134,7 +175,7 @@ def _sql(plan: _Plan, dialect: str) -> tuple[str, dict]:
         params["term"] = query.term
         score.append("st_term.weight * 10")
     if plan.words:
-        join, text_score = _text_join(dialect, plan.words, params)
+        join, text_score = _text_join(dialect, plan.words, plan.rank_text, all_words, params)
         joins.append(join)
         score.append(text_score)
     if plan.district is not None:
@@ -161,33 +202,31 @@ def _sql(plan: _Plan, dialect: str) -> tuple[str, dict]:
         where.append("ss.free = :true")
     if query.open_now:
         where.append(_open_now_sql(plan.now, params))
-    sql = (f"SELECT ss.service_id, ss.stadtteile, ss.stadtbezirke, "
-           f"({' + '.join(score)}) AS score, "
-           "COUNT(*) OVER () AS total FROM service_search ss "
-           + " ".join(joins)
-           + (" WHERE " + " AND ".join(where) if where else "")
-           + " ORDER BY score DESC, ss.sort_name, ss.service_id LIMIT :limit OFFSET :offset")
-    return sql, params
+    return st
 
 
 def _open_now_sql(now: dt.datetime, params: dict) -> str:
-    """EXISTS a schedule row open at ``now`` (Berlin time) without an unknowable exception."""
+    """A schedule open at ``now`` (Berlin time) without an exception we cannot check."""
     params["clock"] = now.strftime("%H:%M")
-    params["weekday_like"] = f"%,{WEEKDAYS[now.weekday()]},%"
+    params["day_bit"] = 1 << now.weekday()
     monthly = []
     for index, token in enumerate(day_tokens(now)[1:]):
         params[f"month_like_{index}"] = f"%,{token},%"
         monthly.append(f"(',' || sc.byday || ',') LIKE :month_like_{index}")
-    return ("EXISTS (SELECT 1 FROM schedule sc WHERE sc.service_id = ss.service_id "
-            "AND sc.opens_at <= :clock AND sc.closes_at > :clock "
-            "AND (sc.notes IS NULL OR sc.notes NOT LIKE '%school holidays%') "
-            "AND ((sc.freq = 'WEEKLY' AND (',' || sc.byday || ',') LIKE :weekday_like) "
+    params["false"] = False
+    return ("EXISTS (SELECT 1 FROM search_schedule sc WHERE sc.search_id = ss.id "
+            "AND sc.opens_at <= :clock AND sc.closes_at > :clock AND sc.uncertain = :false "
+            "AND ((sc.day_mask & :day_bit) <> 0 "
             f"OR (sc.freq = 'MONTHLY' AND ({' OR '.join(monthly)}))))")
 
 
-def _count(session: Session, sql: str, params: dict) -> int:
-    inner = sql.split(" ORDER BY ")[0]
-    return session.execute(text(f"SELECT COUNT(*) FROM ({inner}) counted"), params).scalar_one()
+def _count(session: Session, st: _Statement, plan: _Plan) -> int:
+    """Total matches. With nothing but a topic or term, the index alone answers."""
+    if not st.where and not plan.words and bool(plan.query.topic) != bool(plan.query.term):
+        term = plan.query.topic or plan.query.term
+        return session.execute(text("SELECT COUNT(*) FROM search_term WHERE taxonomy_term_id = :t"),
+                               {"t": term}).scalar_one()
+    return session.execute(text(st.count_sql()), st.params).scalar_one()
 
 
 def search(session: Session, query: SearchQuery) -> SearchResult:
@@ -200,12 +239,16 @@ def search(session: Session, query: SearchQuery) -> SearchResult:
     if query.q and query.q.strip() and not plan.words:
         return SearchResult(total=0, items=[])
     dialect = session.get_bind().dialect.name
-    sql, params = _sql(plan, dialect)
-    rows = session.execute(text(sql), params).all()
-    if rows:
-        total = rows[0].total
-    else:
-        total = _count(session, sql, params) if query.offset else 0
+    # Several words: services with all of them; only if there are none, with any of them.
+    for all_words in ((True, False) if len(plan.words) > 1 else (True,)):
+        st = _statement(plan, dialect, all_words)
+        rows = session.execute(text(st.page_sql()), st.params).all()
+        if len(rows) < query.limit and (rows or not query.offset):
+            total = query.offset + len(rows)  # the page ends before the limit: nothing follows
+        else:
+            total = _count(session, st, plan)
+        if total:
+            break
     ids = [row.service_id for row in rows]
     items = shaping.shape_services(session, ids, query.lang, plan.now)
     by_id = {row.service_id: row for row in rows}

@@ -15,7 +15,13 @@ from sqlalchemy import delete, insert, select, text
 from sqlalchemy.orm import Session
 
 from services_catalog import models as m
+from services_catalog.schedules import WEEKDAYS, uncertain
 from services_catalog.textnorm import tokens
+
+
+def _day_mask(byday: str) -> int:
+    """'MO,TH' → 0b1001 (bit 0 = Monday), for WEEKLY rules."""
+    return sum(1 << WEEKDAYS.index(day) for day in byday.split(",") if day in WEEKDAYS)
 
 
 def _padded(values) -> str:
@@ -55,6 +61,7 @@ def rebuild_search_index(session: Session, chunk: int = 5000) -> int:
     """Recompute ``service_search`` and ``search_vocab`` from the catalogue tables."""
     session.execute(delete(m.SearchVocab))
     session.execute(delete(m.SearchTerm))
+    session.execute(delete(m.SearchSchedule))
     session.execute(delete(m.SearchDocument))
     session.execute(delete(m.ServiceSearch))
     texts: dict[str, list[str]] = defaultdict(list)
@@ -98,11 +105,18 @@ def rebuild_search_index(session: Session, chunk: int = 5000) -> int:
     for sid, status in session.execute(select(m.Eligibility.service_id,
                                               m.Eligibility.residence_status)):
         statuses[sid].add(status)
+    schedules: dict[str, list] = defaultdict(list)
+    for row in session.execute(select(m.Schedule.service_id, m.Schedule.freq, m.Schedule.byday,
+                                      m.Schedule.opens_at, m.Schedule.closes_at,
+                                      m.Schedule.notes)
+                               .where(m.Schedule.freq.is_not(None)).order_by(m.Schedule.id)):
+        if row.byday and row.opens_at and row.closes_at:
+            schedules[row.service_id].append(row)
     free = set(session.execute(select(m.CostOption.service_id)
                                .where(m.CostOption.amount == 0)).scalars())
 
     vocab: Counter[str] = Counter()
-    rows, documents, term_rows = [], [], []
+    rows, documents, term_rows, schedule_rows = [], [], [], []
     for number, (sid, name, minimum_age, maximum_age, _org) in enumerate(services, 1):
         doc_tokens = tokens(" ".join(texts[sid]))
         vocab.update(set(doc_tokens))
@@ -116,11 +130,17 @@ def rebuild_search_index(session: Session, chunk: int = 5000) -> int:
                           "doc": " ".join(doc_tokens)})
         term_rows.extend({"taxonomy_term_id": term, "search_id": number, "weight": weight}
                          for term, weight in terms[sid])
+        schedule_rows.extend(
+            {"search_id": number, "seq": seq, "freq": row.freq, "byday": row.byday,
+             "day_mask": _day_mask(row.byday) if row.freq == "WEEKLY" else 0,
+             "opens_at": row.opens_at, "closes_at": row.closes_at,
+             "uncertain": uncertain(row.notes)}
+            for seq, row in enumerate(schedules[sid]))
     # Total number of documents under the empty word, which no text ever contains: lets a
     # query judge how common a word is without counting the table.
     vocab[""] = len(rows)
     for model, data in ((m.ServiceSearch, rows), (m.SearchDocument, documents),
-                        (m.SearchTerm, term_rows)):
+                        (m.SearchTerm, term_rows), (m.SearchSchedule, schedule_rows)):
         for start in range(0, len(data), chunk):
             session.execute(insert(model), data[start:start + chunk])
     vocab_rows = [{"term": term, "doc_count": count} for term, count in vocab.items()]

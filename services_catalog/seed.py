@@ -236,6 +236,7 @@ def clear_catalog(session: Session) -> None:
     """Delete services and everything hanging off them (reference tables stay)."""
     session.execute(delete(m.SearchVocab))
     session.execute(delete(m.SearchTerm))
+    session.execute(delete(m.SearchSchedule))
     session.execute(delete(m.SearchDocument))
     session.execute(delete(m.ServiceSearch))
     session.execute(delete(m.Translation).where(

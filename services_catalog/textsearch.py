@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from services_catalog.search_index import has_trigram_vocab
 from services_catalog.textnorm import allowed_typos, edit_distance, tokens
 
-MAX_EXPANSIONS = 12
+#: Index terms per query word and per query: each one is a posting list the full-text index
+#: merges, so a common stem with dozens of compounds would otherwise dominate the query time.
+MAX_EXPANSIONS = 8
+MAX_TERMS = 20
 MAX_WORDS = 8
 
 
@@ -87,13 +90,14 @@ def expand_query(session: Session, q: str) -> list[QueryWord]:
         if len(words) >= MAX_WORDS:
             break
         terms = _containing(session, word, trigram)
-        if word not in terms:
-            exact = session.execute(text("SELECT term FROM search_vocab WHERE term = :w"),
-                                    {"w": word}).scalar()
-            if exact:
-                terms.insert(0, exact)
+        exact = word in terms or session.execute(
+            text("SELECT 1 FROM search_vocab WHERE term = :w"), {"w": word}).scalar()
+        if exact:  # the word itself first, so the caps below never drop it
+            terms = [word, *(t for t in terms if t != word)]
         if not terms:
             terms = _similar(session, word, trigram)
+        room = MAX_TERMS - sum(len(w.terms) for w in words)
+        terms = terms[:max(1, min(MAX_EXPANSIONS, room))]
         if terms:
             original = next((o.strip(".,;:!?¿¡()\"'") for o in originals
                              if word in tokens(o)), word)
@@ -119,11 +123,24 @@ def _drop_common(session: Session, words: list[QueryWord]) -> list[QueryWord]:
     return kept or words
 
 
-def sqlite_match(words: list[QueryWord]) -> str:
-    """FTS5 MATCH expression: any of the words, each as any of its terms."""
-    return " OR ".join('"' + t.replace('"', '""') + '"' for w in words for t in w.terms)
+def estimate_matches(session: Session, words: list[QueryWord]) -> int:
+    """Upper bound of matching documents from the vocabulary (no full-text query needed)."""
+    terms = sorted({t for w in words for t in w.terms})
+    statement = text("SELECT COALESCE(SUM(doc_count), 0) FROM search_vocab WHERE term IN :terms"
+                     ).bindparams(bindparam("terms", expanding=True))
+    return session.execute(statement, {"terms": terms}).scalar_one()
 
 
-def pg_tsquery(words: list[QueryWord]) -> str:
+def sqlite_match(words: list[QueryWord], all_words: bool = True) -> str:
+    """FTS5 MATCH expression: every word (or, with ``all_words=False``, any word), each as any
+    of its index terms."""
+    groups = ["(" + " OR ".join('"' + t.replace('"', '""') + '"' for t in w.terms) + ")"
+              for w in words]
+    return (" AND " if all_words else " OR ").join(groups)
+
+
+def pg_tsquery(words: list[QueryWord], all_words: bool = True) -> str:
     """``to_tsquery('simple', ...)`` input; terms are single normalised tokens (no operators)."""
-    return " | ".join("'" + t.replace("'", "''") + "'" for w in words for t in w.terms)
+    groups = ["(" + " | ".join("'" + t.replace("'", "''") + "'" for t in w.terms) + ")"
+              for w in words]
+    return (" & " if all_words else " | ").join(groups)

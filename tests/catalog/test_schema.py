@@ -31,6 +31,17 @@ def test_init_upgrades_and_keeps_data(empty_engine):
         assert [h["conversation_id"] for h in list_handoffs(session)] == ["conv-1"]
 
 
+def test_init_upgrades_an_older_schema_in_place(empty_engine):
+    migrate.downgrade(empty_engine, "0001_initial")
+    with session_scope(empty_engine) as session:
+        create_handoff(session, "kept", "tr", None)
+    result = init_catalog(empty_engine)
+    assert result["revision_before"] == "0001_initial"
+    assert result["revision"] == migrate.head_revision() == "0002_search_schedule"
+    with session_scope(empty_engine) as session:
+        assert [h["conversation_id"] for h in list_handoffs(session)] == ["kept"]
+
+
 def test_init_reseeds_a_seeded_catalogue_when_seed_files_change(empty_engine, monkeypatch,
                                                                 tmp_path):
     from services_catalog import init_db

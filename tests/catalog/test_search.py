@@ -309,3 +309,14 @@ def test_topic_labels_in_every_language(session):
         topics = list_topics(session, lang)
         assert all(t["label_lang"] == lang for t in topics)
         assert all(term["label_lang"] == lang for t in topics for term in t["terms"])
+
+
+def test_several_words_need_all_of_them_unless_none_has_all(session):
+    both = search(session, SearchQuery(q="Frauenhaus Wolbeck", limit=100))
+    assert ids(both)[0] == "frauenhaus-wolbeck-verein-frauenhaus-und-beratung"
+    assert all({"text:frauenhaus", "text:wolbeck"} <= set(i["match_reasons"])
+               for i in both.items)
+    assert both.total < search(session, SearchQuery(q="Frauenhaus", limit=100)).total
+    either = ids(search(session, SearchQuery(q="Malteser Jobcenter", limit=100)))
+    assert {"jobcenter-muenster",
+            "malteser-medizin-fuer-menschen-ohne-krankenversicherung-malt"} <= set(either)
