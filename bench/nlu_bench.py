@@ -1,0 +1,210 @@
+"""Intent classification of the whole NLU pipeline: k-fold cross-validation and parse latency.
+
+Run: ``.venv/bin/python -m bench.nlu_bench --folds 5``. Writes ``bench/results/nlu.json`` and
+prints a table.
+
+* Cross-validation: all ``data/nlu/<code>.yml`` examples, folds stratified by language and
+  intent; each fold trains the pipeline of ``config.yml`` (``rasa.model_training.train_nlu``,
+  so every custom component is trained on the training fold only) and parses the test fold.
+  Reported per language: macro F1 of the classifier's top intent (``nlu_fallback`` skipped:
+  that is a threshold, reported separately as the fallback rate), and the most confused pairs.
+* Latency: a model trained on all data (the newest in ``models/`` if it has our pipeline,
+  else trained here) is loaded with ``Agent.load``; ``agent.parse_message`` is timed.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results" / "nlu.json"
+NLU_DIR = ROOT / "data" / "nlu"
+CONFIG = ROOT / "config.yml"
+GOAL_F1 = 0.93
+FALLBACK = "nlu_fallback"
+
+
+def load_examples() -> list[tuple[str, str, str]]:
+    """(text, intent, language) for every example of ``data/nlu/<code>.yml``."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    rows = []
+    for path in sorted(NLU_DIR.glob("*.yml")):
+        data = load_data(str(path))
+        for example in data.intent_examples:
+            rows.append((example.get("text"), example.get("intent"), path.stem))
+    return rows
+
+
+def _write_yaml(rows: list[tuple[str, str, str]], path: Path) -> None:
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    data = TrainingData([Message.build(text=text, intent=intent) for text, intent, _ in rows])
+    path.write_text(data.nlu_as_yaml(), encoding="utf-8")
+
+
+def train_model(rows: list[tuple[str, str, str]], out_dir: Path, name: str) -> str:
+    """Train the config.yml pipeline on ``rows``; returns the model archive path."""
+    from rasa.model_training import train_nlu
+
+    data_file = out_dir / f"{name}.yml"
+    _write_yaml(rows, data_file)
+    model = train_nlu(str(CONFIG), str(data_file), str(out_dir), fixed_model_name=name)
+    if model is None:
+        raise RuntimeError("training failed")
+    return model
+
+
+async def _parse_all(model: str, texts: list[str]) -> tuple[list[dict], list[float]]:
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(model)
+    for text in texts[:20]:  # warm-up
+        await agent.parse_message(text)
+    results, times = [], []
+    for text in texts:
+        start = time.perf_counter()
+        results.append(await agent.parse_message(text))
+        times.append((time.perf_counter() - start) * 1000)
+    return results, times
+
+
+def top_intent(parse: dict) -> str:
+    """The classifier's best intent, skipping the FallbackClassifier's ``nlu_fallback``."""
+    for item in parse.get("intent_ranking") or []:
+        if item.get("name") != FALLBACK:
+            return item["name"]
+    return (parse.get("intent") or {}).get("name") or FALLBACK
+
+
+def cross_validate(rows: list[tuple[str, str, str]], folds: int, work: Path) -> dict:
+    from sklearn.metrics import f1_score
+    from sklearn.model_selection import StratifiedKFold
+
+    strata = [f"{language}|{intent}" for _, intent, language in rows]
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=42)
+    predicted: list[str | None] = [None] * len(rows)
+    fallback: list[bool] = [False] * len(rows)
+    fold_seconds = []
+    for fold, (train_idx, test_idx) in enumerate(splitter.split(rows, strata)):
+        start = time.perf_counter()
+        model = train_model([rows[i] for i in train_idx], work, f"fold{fold}")
+        parses, _ = asyncio.run(_parse_all(model, [rows[i][0] for i in test_idx]))
+        for i, parse in zip(test_idx, parses, strict=True):
+            predicted[i] = top_intent(parse)
+            fallback[i] = (parse.get("intent") or {}).get("name") == FALLBACK
+        fold_seconds.append(round(time.perf_counter() - start, 1))
+        print(f"fold {fold + 1}/{folds} done in {fold_seconds[-1]} s", flush=True)
+        Path(model).unlink(missing_ok=True)
+
+    per_language: dict[str, dict] = {}
+    by_language: dict[str, list[int]] = defaultdict(list)
+    for i, (_, _, language) in enumerate(rows):
+        by_language[language].append(i)
+    for language, idx in sorted(by_language.items()):
+        gold = [rows[i][1] for i in idx]
+        pred = [predicted[i] for i in idx]
+        confused = Counter((g, p) for g, p in zip(gold, pred, strict=True) if g != p)
+        per_language[language] = {
+            "n": len(idx),
+            "f1_macro": round(f1_score(gold, pred, average="macro", zero_division=0), 4),
+            "accuracy": round(sum(g == p for g, p in zip(gold, pred, strict=True)) / len(idx),
+                              4),
+            "fallback_rate": round(sum(fallback[i] for i in idx) / len(idx), 4),
+            "confused": [[g, p, n] for (g, p), n in confused.most_common(5)],
+        }
+    gold_all = [r[1] for r in rows]
+    confused_all = Counter((g, p) for g, p in zip(gold_all, predicted, strict=True) if g != p)
+    return {
+        "folds": folds,
+        "fold_seconds": fold_seconds,
+        "f1_macro_all": round(f1_score(gold_all, predicted, average="macro", zero_division=0),
+                              4),
+        "per_language": per_language,
+        "most_confused": [[g, p, n] for (g, p), n in confused_all.most_common(15)],
+    }
+
+
+def _latest_model() -> Path | None:
+    import tarfile
+
+    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    for model in reversed(models):
+        with tarfile.open(model, "r:gz") as archive:
+            if any("LanguageDetector" in name for name in archive.getnames()):
+                return model
+    return None
+
+
+def parse_latency(rows: list[tuple[str, str, str]], work: Path) -> dict:
+    """p50/p95 of ``agent.parse_message`` on a trained model (all data)."""
+    model = _latest_model()
+    origin = f"models/{model.name}" if model else "trained now on all data"
+    if model is None:
+        start = time.perf_counter()
+        model = Path(train_model(rows, work, "all"))
+        origin += f" in {time.perf_counter() - start:.0f} s"
+    texts = [text for text, _, _ in rows[::3]][:600]
+    _, times = asyncio.run(_parse_all(str(model), texts))
+    times.sort()
+    return {"model": origin, "n": len(times), "p50_ms": round(statistics.median(times), 2),
+            "p95_ms": round(times[int(0.95 * (len(times) - 1))], 2)}
+
+
+def print_table(results: dict) -> None:
+    cv = results["cross_validation"]
+    print(f"{cv['folds']}-fold cross-validation, intent macro F1 per language "
+          f"(goal >= {GOAL_F1}); fold times {cv['fold_seconds']} s")
+    print(f"{'lang':5s} {'n':>5s} {'F1':>7s} {'acc':>7s} {'fallbk':>7s}  most confused")
+    for language, info in cv["per_language"].items():
+        confused = ", ".join(f"{g}->{p} {n}" for g, p, n in info["confused"][:3])
+        mark = "" if info["f1_macro"] >= GOAL_F1 else "  (below goal)"
+        print(f"{language:5s} {info['n']:5d} {info['f1_macro']:7.3f} {info['accuracy']:7.3f} "
+              f"{info['fallback_rate']:7.3f}  {confused}{mark}")
+    print(f"all languages: macro F1 {cv['f1_macro_all']}")
+    print("most confused overall: " + ", ".join(f"{g}->{p} {n}" for g, p, n in
+                                                cv["most_confused"][:8]))
+    latency = results["parse_latency"]
+    print(f"/model/parse (agent.parse_message) p50 {latency['p50_ms']} ms, p95 "
+          f"{latency['p95_ms']} ms over {latency['n']} messages ({latency['model']})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--skip-latency", action="store_true")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("RASA_MAX_CACHE_SIZE", "0")  # no training cache between folds
+    os.chdir(ROOT)
+    rows = load_examples()
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="nlu-bench-") as tmp:
+        results = {"examples": len(rows),
+                   "cross_validation": cross_validate(rows, args.folds, Path(tmp))}
+        results["parse_latency"] = (
+            {"model": "skipped", "n": 0, "p50_ms": None, "p95_ms": None}
+            if args.skip_latency else parse_latency(rows, Path(tmp)))
+    results["seconds"] = round(time.perf_counter() - started, 1)
+    results["goal_f1_per_language"] = {
+        "goal": GOAL_F1,
+        "met": all(i["f1_macro"] >= GOAL_F1
+                   for i in results["cross_validation"]["per_language"].values()),
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    print_table(results)
+    print(f"written to {RESULTS.relative_to(ROOT)} in {results['seconds']} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""LanguageDetector: trained on a small TrainingData, persisted, loaded, and processing."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.components.language_detector import LanguageDetector
+from bot.components.lid_data import training_pairs
+from tests.components.conftest import (
+    SMALL_NLU,
+    TICO_TRAIN,
+    training_data,
+    write_nlu_dir,
+    write_tico_sample,
+)
+
+pytestmark = pytest.mark.skipif(not TICO_TRAIN.exists(), reason="TICO-19 training file missing")
+
+
+@pytest.fixture(scope="module")
+def detector(tmp_path_factory: pytest.TempPathFactory) -> LanguageDetector:
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+
+    tmp = tmp_path_factory.mktemp("lid")
+    config = {
+        **LanguageDetector.get_default_config(),
+        "nlu_dir": str(write_nlu_dir(tmp / "nlu", SMALL_NLU)),
+        "tico_path": str(write_tico_sample(tmp / "tico.tsv")),
+    }
+    storage = LocalModelStorage(tmp)
+    context = ExecutionContext(GraphSchema({}), model_id="lid-test")
+    resource = Resource("language_detector")
+    trained = LanguageDetector.create(config, storage, resource, context)
+    trained.train(training_data(SMALL_NLU))
+    return LanguageDetector.load(config, storage, resource, context)
+
+
+def _language(detector: LanguageDetector, text: str, metadata: dict | None = None) -> dict:
+    message = Message.build(text=text)
+    if metadata is not None:
+        message.set("metadata", metadata)
+    detector.process([message])
+    found = [e for e in message.get("entities") if e["entity"] == "language"]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_entity_shape(detector: LanguageDetector) -> None:
+    text = "ich brauche einen arzt in der nähe"
+    entity = _language(detector, text)
+    assert entity["value"] == "de"
+    assert entity["start"] == 0 and entity["end"] == len(text)
+    assert 0.0 < entity["confidence_entity"] <= 1.0
+    assert entity["extractor"] == "LanguageDetector"
+    assert isinstance(entity["reliable"], bool)
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("ሓኪም ክረክብ እደሊ", "ti"),  # Ethiopic script
+        ("زه ډاکټر ته اړتیا لرم", "ps"),  # Pashto-only letters ډ ټ ړ
+        ("ښه ورځ", "ps"),
+        ("Мені потрібна допомога з документами", "uk"),
+        ("Мне нужна помощь с документами", "ru"),
+        ("i need help with my documents please", "en"),
+        ("j'ai besoin d'aide avec mes papiers", "fr"),
+        ("belgelerimle ilgili yardıma ihtiyacım var", "tr"),
+    ],
+)
+def test_detects_languages(detector: LanguageDetector, text: str, code: str) -> None:
+    assert _language(detector, text)["value"] == code
+
+
+def test_script_decisions_are_reliable(detector: LanguageDetector) -> None:
+    assert _language(detector, "ሰላም")["reliable"] is True
+    assert _language(detector, "ښه")["reliable"] is True
+
+
+def test_newlines_do_not_break_fasttext(detector: LanguageDetector) -> None:
+    assert _language(detector, "hello\nI need a doctor\r\nplease")["value"] == "en"
+
+
+def test_no_letters_uses_channel_language(detector: LanguageDetector) -> None:
+    entity = _language(detector, "👍 123", {"language": "so"})
+    assert entity["value"] == "so" and entity["reliable"] is False
+
+
+def test_channel_language_is_a_prior(detector: LanguageDetector) -> None:
+    plain = _language(detector, "ok")
+    with_prior = _language(detector, "ok", {"language": "tr"})
+    assert with_prior["value"] == "tr" or with_prior["confidence_entity"] > 0
+    assert plain["value"] in {"de", "en", "ar", "tr", "ru", "uk", "fa", "ps", "ku", "ti",
+                              "so", "fr"}
+
+
+def test_replaces_an_earlier_language_entity(detector: LanguageDetector) -> None:
+    message = Message.build(text="i need a doctor")
+    detector.process([message])
+    detector.process([message])
+    assert [e["entity"] for e in message.get("entities")].count("language") == 1
+
+
+def test_only_texts_given_to_train_are_labelled(tmp_path: Path) -> None:
+    nlu = write_nlu_dir(tmp_path / "nlu", SMALL_NLU)
+    pairs = training_pairs(nlu, None, ["i need a doctor", "hallo zusammen", "not in any file"])
+    assert sorted(pairs) == [("hallo zusammen", "de"), ("i need a doctor", "en")]
