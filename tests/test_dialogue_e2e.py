@@ -20,10 +20,10 @@ pytestmark = pytest.mark.stack
 CONVERSATIONS = {
     "de": [("Hallo, guten Tag", "greet", "welcome"),
            ("Meine Aufenthaltserlaubnis läuft ab, wo bekomme ich Beratung?", "legal_advice",
-            "topic.legal_advice.orientation")],
+            "legal.residence_permit.orientation")],
     "ar": [("السلام عليكم، كيف حالكم", "greet", "welcome"),
            ("أبحث عن طبيب يتكلم العربية", "health", "topic.health.orientation")],
-    "uk": [("Добрий день, мені потрібна допомога", "help", "help.text"),
+    "uk": [("Привіт, добрий день вам", "greet", "welcome"),
            ("Шукаю курси німецької мови для дорослих", "language_course",
             "topic.language_course.orientation")],
     "ti": [("ሰላም ከመይ ኣለኹም", "greet", "welcome"),
