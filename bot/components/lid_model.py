@@ -434,10 +434,15 @@ class LanguageIdentifier:
 
         directory = Path(directory)
         fasttext.FastText.eprint = lambda *args, **kwargs: None
-        supervised = fasttext.load_model(str(directory / _FT_FILE))
+        path = directory / _FT_FILE
+        if not path.exists():  # models trained before the file was renamed
+            path = directory / "lid_fasttext.ftz"
+        supervised = fasttext.load_model(str(path))
         with np.load(directory / _STACK_FILE, allow_pickle=False) as stored:
             stacker = Stacker(**{key: stored[key] for key in stored.files})
-        config = LidConfig(**json.loads((directory / _CONFIG_FILE).read_text()))
+        stored_config = json.loads((directory / _CONFIG_FILE).read_text())
+        known = set(LidConfig.__dataclass_fields__)
+        config = LidConfig(**{k: v for k, v in stored_config.items() if k in known})
         return cls(supervised, stacker, config)
 
 

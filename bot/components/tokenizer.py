@@ -6,7 +6,8 @@ cases and keeps harakat, tatweel and ZWNJ inside tokens, so "مَرْحَبًا"
 pipeline (rule-based, created in code, nothing downloaded); each token keeps the user's text
 and offsets (so ``/model/parse`` and entity spans refer to the original message) and carries
 the normalised form (``bot.normalize``) as its lemma, which ``CountVectorsFeaturizer`` uses
-(``use_lemma`` is on by default). Punctuation-only tokens are dropped.
+(``use_lemma`` is on by default). Punctuation-only tokens are dropped, unless the message has
+nothing else ("👍", "?"): then they are its tokens.
 """
 from __future__ import annotations
 
@@ -60,11 +61,18 @@ def tokenize_text(text: str, fold_latin: bool = True) -> list[Token]:
     and the normalisation removes it, so with and without ZWNJ give the same lemma.
     """
     tokens = []
+    symbols = []
     for spacy_token in _blank_pipeline().make_doc(text):
         for word, start in _pieces(spacy_token.text, spacy_token.idx):
             if _is_word(word):
                 lemma = normalize(word, fold_latin=fold_latin) or word
                 tokens.append(Token(word, start, lemma=lemma))
+            elif word.strip():
+                symbols.append(Token(word, start, lemma=word))
+    # A message of only emoji or punctuation ("👍", "?") keeps its symbols as tokens: with no
+    # token at all the featurizers produce no features and the classifier fails.
+    if not tokens:
+        tokens = symbols or ([Token(text, 0, lemma=text)] if text else [])
     return tokens
 
 

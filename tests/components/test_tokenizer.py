@@ -56,3 +56,9 @@ def test_training_data_is_tokenized(tokenizer: MultilingualTokenizer) -> None:
     tokenizer.process_training_data(data)
     tokens = data.training_examples[0].get("text_tokens")
     assert [t.lemma for t in tokens] == ["ميخواهم", "دکتر"]
+
+
+@pytest.mark.parametrize("text", ["👍", "?", "!!", " 🙏 "])
+def test_symbol_only_messages_keep_a_token(tokenizer: MultilingualTokenizer, text: str) -> None:
+    tokens = _tokens(tokenizer, text)
+    assert tokens and all(text[t.start:t.end] == t.text for t in tokens)
