@@ -79,8 +79,10 @@ def build_children(settings: Settings, model: Path) -> list[Child]:
     """The three processes of the stack, bound to 127.0.0.1 except the gateway's host."""
     py = sys.executable
     base = rasa_environment(settings)
+    # bot.rasa_server is `rasa run` with the token from RASA_TOKEN (not visible in `ps`) and
+    # the action response schema checked once instead of per call (see its docstring).
     rasa_cmd = [
-        py, "-m", "rasa", "run", "--enable-api", f"--auth-token={settings.rasa_token}",
+        py, "-m", "bot.rasa_server", "run", "--enable-api",
         "--interface", "127.0.0.1", "--port", str(settings.rasa_port),
         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
         "--model", str(model),
