@@ -32,10 +32,11 @@ def fingerprint() -> str:
     import rasa
 
     digest = hashlib.sha256(f"rasa {rasa.__version__}\n".encode())
-    roots = [ROOT / name for name in _INPUTS] + [LID_TRAIN]
-    for root in roots:
+    roots = [(ROOT / name, ROOT) for name in _INPUTS] + [(LID_TRAIN, LID_TRAIN.parent)]
+    for root, base in roots:
         for path in _files(root):
-            digest.update(str(path.relative_to(path.anchor)).encode() + b"\0")
+            # Relative names, so that two checkouts of the same commit share a fingerprint.
+            digest.update(str(path.relative_to(base)).encode() + b"\0")
             digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()[:20]
 
