@@ -94,9 +94,7 @@ async def show_results(dispatcher: CollectingDispatcher, turn: Turn, search: Sea
         if legal:
             dispatcher.utter_message(text=turn.t("legal.disclaimer"))
     try:
-        total, items = await catalog_client.find_services(**search.query(turn, search.subtopic))
-        if not items and search.subtopic and search.page == 0:
-            total, items = await catalog_client.find_services(**search.query(turn, None))
+        total, items = await fetch_page(turn, search)
     except catalog_client.CatalogUnavailable:
         dispatcher.utter_message(text=turn.t("error.catalog"))
         return
@@ -119,6 +117,23 @@ async def show_results(dispatcher: CollectingDispatcher, turn: Turn, search: Sea
         dispatcher.utter_message(text=turn.t("results.next"), buttons=buttons)
     else:
         dispatcher.utter_message(text=turn.t("results.next"), buttons=buttons)
+
+
+async def fetch_page(turn: Turn, search: Search) -> tuple[int, list[dict[str, Any]]]:
+    """One page of results. With a finer term (a legal subtopic), the services for that term
+    come first and the topic's other services follow, so that the free counselling services
+    are always offered next to the office that decides (e.g. Duldung: Ausländerbehörde, then
+    refugee and migration counselling)."""
+    if not search.subtopic:
+        return await catalog_client.find_services(**search.query(turn, None))
+    merged: dict[str, dict[str, Any]] = {}
+    for term in (search.subtopic, None):
+        query = {**search.query(turn, term), "limit": 100, "offset": 0}
+        for item in (await catalog_client.find_services(**query))[1]:
+            merged.setdefault(item["id"], item)
+    items = list(merged.values())
+    start = search.page * PAGE_SIZE
+    return len(items), items[start:start + PAGE_SIZE]
 
 
 async def ask_refinements(dispatcher: CollectingDispatcher, turn: Turn, search: Search,

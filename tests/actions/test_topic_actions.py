@@ -108,3 +108,12 @@ async def test_catalogue_down_gives_a_polite_reply(run_action, monkeypatch):
     tracker = make_tracker("دکتر لازم دارم برای بچه‌ام", "health", "fa")
     messages, _ = await run_action(ActionShowTopic(), tracker)
     assert i18n.t("error.catalog", "fa") in texts(messages)
+
+
+async def test_legal_subtopic_offers_counselling_next_to_the_office(run_action):
+    tracker = make_tracker("ich habe eine duldung", "legal_advice", "de",
+                           entities=[{"entity": "subtopic", "value": "toleration"}])
+    messages, _ = await run_action(ActionShowTopic(), tracker)
+    ids = [c["id"] for c in cards(messages)]
+    assert ids[0] == "auslaenderbehoerde-bereich-aufenthaltsrecht"
+    assert len(ids) == 3, "free counselling services fill the page"
