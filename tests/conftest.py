@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from bot.settings import Settings
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -86,6 +88,16 @@ def alive(pid: int) -> bool:
     except OSError:
         return False
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def gateway_settings(var: Path, catalog_url: str) -> Settings:
+    """Gateway settings for in-process tests: a given catalogue, no Rasa, no Messenger."""
+    return Settings(
+        gateway_host="127.0.0.1", gateway_port=0, rasa_port=1, actions_port=1,
+        catalog_database_url=catalog_url, tracker_store_url=f"sqlite:///{var / 'tracker.db'}",
+        lock_store_url="memory://", rasa_token="t", session_secret="test-secret",
+        fb_verify_token=None, fb_app_secret=None, fb_page_access_token=None,
+        fb_graph_url="http://127.0.0.1:1")
 
 
 @dataclass

@@ -13,9 +13,10 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.gateway import catalog_api
 from bot.gateway.app import create_app
-from bot.settings import TOPICS, Settings
+from bot.settings import TOPICS
 from services_catalog.db import make_engine
 from services_catalog.init_db import init_catalog
+from tests.conftest import gateway_settings
 
 CONTRACT_PARAMETERS = {"topic", "q", "language", "district", "open_now", "free", "age", "status",
                        "lang", "limit", "offset"}
@@ -24,15 +25,6 @@ CONTRACT_FIELDS = {"id", "name", "organization", "description", "description_lan
                    "opening_hours_text", "cost", "eligibility", "source_url", "last_verified"}
 API_PATHS = {"/api/services", "/api/services/{id}", "/api/topics", "/api/districts",
              "/api/openapi.json"}
-
-
-def gateway_settings(var: Path, catalog_url: str) -> Settings:
-    return Settings(
-        gateway_host="127.0.0.1", gateway_port=0, rasa_port=1, actions_port=1,
-        catalog_database_url=catalog_url, tracker_store_url=f"sqlite:///{var / 'tracker.db'}",
-        lock_store_url="memory://", rasa_token="t", session_secret="test-secret",  # noqa: S106
-        fb_verify_token=None, fb_app_secret=None, fb_page_access_token=None,
-        fb_graph_url="http://127.0.0.1:1")
 
 
 @pytest.fixture(scope="module")

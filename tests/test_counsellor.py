@@ -19,13 +19,14 @@ from sqlalchemy import select, update
 from bot import i18n, staff
 from bot.gateway import counsellor, counsellor_security
 from bot.gateway.app import create_app
-from bot.settings import ROOT, Settings
+from bot.settings import ROOT
 from services_catalog import handoff
 from services_catalog.db import make_engine, session_scope
 from services_catalog.init_db import init_catalog
 from services_catalog.models import Service, StaffUser, Translation
 from services_catalog.search import SearchQuery, search
 from services_catalog.search_index import rebuild_search_index
+from tests.conftest import gateway_settings
 
 PASSWORD = "correct horse battery staple"
 FOREIGNERS_OFFICE = "auslaenderbehoerde-bereich-aufenthaltsrecht"
@@ -36,15 +37,6 @@ SERVICE_ID_RE = re.compile(r'<article class="service" id="service-([^"]+)">')
 def text(key: str, language: str, **values: object) -> str:
     """A locale text as it appears in a page (HTML-escaped like Jinja2 does)."""
     return str(markupsafe.escape(i18n.t(key, language, **values)))
-
-
-def gateway_settings(var: Path, catalog_url: str) -> Settings:
-    return Settings(
-        gateway_host="127.0.0.1", gateway_port=0, rasa_port=1, actions_port=1,
-        catalog_database_url=catalog_url, tracker_store_url=f"sqlite:///{var / 'tracker.db'}",
-        lock_store_url="memory://", rasa_token="t", session_secret="test-secret",  # noqa: S106
-        fb_verify_token=None, fb_app_secret=None, fb_page_access_token=None,
-        fb_graph_url="http://127.0.0.1:1")
 
 
 @pytest.fixture(scope="module")
