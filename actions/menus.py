@@ -53,6 +53,12 @@ def age_buttons(turn: Turn) -> list[dict[str, str]]:
             for key, age in AGE_GROUPS]
 
 
+def status_buttons(turn: Turn, statuses: tuple[str, ...]) -> list[dict[str, str]]:
+    return [{"title": turn.t(f"status.{status}"), "payload": payload("inform",
+                                                                     residence_status=status)}
+            for status in statuses]
+
+
 def next_step_buttons(turn: Turn, more: bool, show_district: bool) -> list[dict[str, str]]:
     buttons = []
     if more:

@@ -138,14 +138,22 @@ async def fetch_page(turn: Turn, search: Search) -> tuple[int, list[dict[str, An
 
 async def ask_refinements(dispatcher: CollectingDispatcher, turn: Turn, search: Search,
                           items: list[dict[str, Any]]) -> None:
-    """Ask for the age only when a shown service has an age limit, and say why."""
-    if search.age is not None:
+    """Ask for the age or the residence status only when a shown service is limited by it
+    (so the answer changes what is shown), say why, and never insist (first page only)."""
+    if search.page:
         return
-    limited = [i for i in items if (i.get("eligibility") or {}).get("max_age")
-               or (i.get("eligibility") or {}).get("min_age")]
-    if limited:
-        dispatcher.utter_message(text=turn.t("refine.age", service=limited[0]["name"]),
-                                 buttons=menus.age_buttons(turn))
+    rules = [(i, i.get("eligibility") or {}) for i in items]
+    if search.age is None:
+        limited = [i for i, e in rules if e.get("max_age") or e.get("min_age")]
+        if limited:
+            dispatcher.utter_message(text=turn.t("refine.age", service=limited[0]["name"]),
+                                     buttons=menus.age_buttons(turn))
+    if search.status is None:
+        limited = [i for i, e in rules
+                   if e.get("residence_status") and set(STATUSES) - set(e["residence_status"])]
+        if limited:
+            dispatcher.utter_message(text=turn.t("refine.status", service=limited[0]["name"]),
+                                     buttons=menus.status_buttons(turn, STATUSES))
 
 
 class ActionShowTopic(BotAction):

@@ -39,6 +39,9 @@ def test_every_key_used_in_code_exists():
     used |= {f"topic.{t}.orientation" for t in TOPICS} | {f"topic.{t}.label" for t in TOPICS}
     used |= {f"legal.{s}.orientation" for s in LEGAL_SUBTOPICS}
     used |= {f"legal.{s}.label" for s in LEGAL_SUBTOPICS}
+    from actions.topics import STATUSES
+
+    used |= {f"status.{s}" for s in STATUSES}
     used |= {f"smalltalk.{i}" for i in ("affirm", "deny", "goodbye", "thank", "bot_challenge")}
     english = i18n.catalog()["en"]
     assert sorted(k for k in used if k not in english) == []

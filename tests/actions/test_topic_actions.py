@@ -117,3 +117,17 @@ async def test_legal_subtopic_offers_counselling_next_to_the_office(run_action):
     ids = [c["id"] for c in cards(messages)]
     assert ids[0] == "auslaenderbehoerde-bereich-aufenthaltsrecht"
     assert len(ids) == 3, "free counselling services fill the page"
+
+
+async def test_residence_status_is_asked_only_when_a_shown_service_depends_on_it(run_action):
+    tracker = make_tracker("", "inform", slots={"language": "en", "topic": "work"},
+                           entities=[{"entity": "district", "value": "Kernbereich"}])
+    messages, _ = await run_action(ActionInform(), tracker)
+    shown = cards(messages)
+    limited = [c for c in shown if c["id"].startswith("europa-bruecke")]
+    asked = [m for m in messages if (m.get("text") or "").startswith(
+        i18n.t("refine.status", "en", service="X").split("X")[0])]
+    assert bool(asked) == bool(limited)
+    tracker = make_tracker("", "inform", slots={"language": "en", "topic": "language_course"})
+    messages, _ = await run_action(ActionInform(), tracker)
+    assert not [m for m in messages if "residence status" in (m.get("text") or "")]
