@@ -110,8 +110,10 @@ def details_text(service: dict[str, Any], turn: Turn) -> str:
     lines = [card_text(service, turn)]
     if c["email"]:
         lines.append(f"E-Mail: {c['email']}")
-    if service.get("cost"):
-        lines.append(f"{turn.t('card.cost')}: {service['cost']}")
+    cost = service.get("cost")
+    cost_text = cost.get("description") if isinstance(cost, dict) else cost
+    if cost_text:
+        lines.append(f"{turn.t('card.cost')}: {cost_text}")
     eligibility = (service.get("eligibility") or {}).get("description")
     if eligibility:
         lines.append(f"{turn.t('card.eligibility')}: {eligibility}")

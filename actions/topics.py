@@ -127,8 +127,10 @@ async def fetch_page(turn: Turn, search: Search) -> tuple[int, list[dict[str, An
     if not search.subtopic:
         return await catalog_client.find_services(**search.query(turn, None))
     merged: dict[str, dict[str, Any]] = {}
-    for term in (search.subtopic, None):
-        query = {**search.query(turn, term), "limit": 100, "offset": 0}
+    # The term's services; then the topic's counselling services ("Beratung" in their German
+    # name or description, e.g. GGUA, Migrationsberatung); then the rest of the topic.
+    for term, text in ((search.subtopic, None), (None, "Beratung"), (None, None)):
+        query = {**search.query(turn, term), "q": text, "limit": 100, "offset": 0}
         for item in (await catalog_client.find_services(**query))[1]:
             merged.setdefault(item["id"], item)
     items = list(merged.values())

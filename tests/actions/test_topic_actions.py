@@ -117,6 +117,7 @@ async def test_legal_subtopic_offers_counselling_next_to_the_office(run_action):
     ids = [c["id"] for c in cards(messages)]
     assert ids[0] == "auslaenderbehoerde-bereich-aufenthaltsrecht"
     assert len(ids) == 3, "free counselling services fill the page"
+    assert all("beratung" in i for i in ids[1:]), ids
 
 
 async def test_residence_status_is_asked_only_when_a_shown_service_depends_on_it(run_action):
@@ -131,3 +132,13 @@ async def test_residence_status_is_asked_only_when_a_shown_service_depends_on_it
     tracker = make_tracker("", "inform", slots={"language": "en", "topic": "language_course"})
     messages, _ = await run_action(ActionInform(), tracker)
     assert not [m for m in messages if "residence status" in (m.get("text") or "")]
+
+
+async def test_details_never_show_raw_data_structures(run_action):
+    tracker = make_tracker("", "inform", slots={"language": "ar"}, entities=[
+        {"entity": "request", "value": "details"},
+        {"entity": "service_id",
+         "value": "ggua-fluechtlingshilfe-soziale-und-aufenthaltsrechtliche-ber"}])
+    messages, _ = await run_action(ActionInform(), tracker)
+    text = [m["custom"]["text"] for m in messages if (m.get("custom") or {}).get("details")][0]
+    assert "{" not in text and "None" not in text
