@@ -11,7 +11,8 @@ import subprocess
 import sys
 import time
 
-BENCHMARKS = ("bench.catalog_bench", "bench.lid_bench", "bench.nlu_bench", "bench.load_bench")
+BENCHMARKS = ("bench.startup_bench", "bench.catalog_bench", "bench.lid_bench", "bench.nlu_bench",
+              "bench.load_bench")
 
 
 def main() -> int:
