@@ -109,7 +109,7 @@ def details_text(service: dict[str, Any], turn: Turn) -> str:
     c = card(service, turn)
     lines = [card_text(service, turn)]
     if c["email"]:
-        lines.append(f"E-Mail: {c['email']}")
+        lines.append(f"{turn.t('widget.email')}: {c['email']}")
     cost = service.get("cost")
     cost_text = cost.get("description") if isinstance(cost, dict) else cost
     if cost_text:

@@ -44,6 +44,7 @@ from services_catalog.seed_files import (
     DESCRIPTIONS_YML,
     SERVICES_JSON,
     TAXONOMY_LABELS_YML,
+    load_field_texts,
     load_services,
     load_translations,
 )
@@ -109,7 +110,8 @@ def _languages(text: str | None) -> tuple[list[str], str | None]:
 
 
 def record_rows(rows: CatalogRows, record: dict, descriptions: dict[str, dict[str, str]],
-                service_id: str | None = None) -> str:
+                service_id: str | None = None,
+                field_texts: dict[str, dict[str, dict[str, str]]] | None = None) -> str:
     """Add one services.json-shaped record to ``rows``; returns the service id."""
     sid = service_id or record.get("id") or slugify(record["name"])
     org_name = record.get("organisation")
@@ -177,12 +179,14 @@ def record_rows(rows: CatalogRows, record: dict, descriptions: dict[str, dict[st
                               "location_id": None, "freq": parsed.freq, "byday": parsed.byday,
                               "opens_at": parsed.opens_at, "closes_at": parsed.closes_at,
                               "description": parsed.description, "notes": parsed.notes})
-    _service_translations(rows, sid, record, descriptions.get(sid, {}))
+    _service_translations(rows, sid, record, descriptions.get(sid, {}),
+                          field_texts.get(sid, {}) if field_texts else {})
     return sid
 
 
 def _service_translations(rows: CatalogRows, sid: str, record: dict,
-                          generated: dict[str, str]) -> None:
+                          generated: dict[str, str],
+                          fields: dict[str, dict[str, str]]) -> None:
     """German source texts are the reviewed originals; YAML texts are machine-made drafts."""
     reviewed_original = not record.get("id")  # hand-written emergency entries are not reviewed
     for link_field, key in (("name", "name"), ("description", "description"),
@@ -194,11 +198,19 @@ def _service_translations(rows: CatalogRows, sid: str, record: dict,
     for lang, text in generated.items():
         if lang != SOURCE_LANGUAGE:
             rows.translate("service", sid, "description", lang, text, False)
+    for link_field, key in (("eligibility_description", "eligibility"),
+                            ("opening_hours_text", "opening_hours"), ("fees_description", "cost")):
+        if not record.get(key):
+            continue  # a translation of a fact the source does not state would be invented
+        for lang, text in fields.get(key, {}).items():
+            if lang != SOURCE_LANGUAGE:
+                rows.translate("service", sid, link_field, lang, text, False)
 
 
 def build_seed_rows() -> CatalogRows:
     """Rows for the 49 Münster records plus the four nationwide emergency numbers."""
     descriptions = load_translations(DESCRIPTIONS_YML)
+    field_texts = load_field_texts()
     rows = CatalogRows()
     seen: set[str] = set()
     for record in [*load_services(), *EMERGENCY_SERVICES]:
@@ -206,7 +218,7 @@ def build_seed_rows() -> CatalogRows:
         if sid in seen:
             raise ValueError(f"services.json: duplicate service id {sid!r}")
         seen.add(sid)
-        record_rows(rows, record, descriptions)
+        record_rows(rows, record, descriptions, field_texts=field_texts)
     missing = [sid for sid in seen if sid not in descriptions]
     if descriptions and missing:
         log.warning("descriptions.yml has no texts for %d services: %s", len(missing),
