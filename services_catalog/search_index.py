@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import delete, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from services_catalog import models as m
@@ -70,8 +70,14 @@ def rebuild_search_index(session: Session, chunk: int = 5000) -> int:
         m.Organization.name).outerjoin(m.Organization)).all()
     for sid, name, _mi, _ma, org_name in services:
         texts[sid].extend(x for x in (name, org_name) if x)
-    for link_id, value in session.execute(select(m.Translation.link_id, m.Translation.text)
-                                          .where(m.Translation.link_type == "service")):
+    # Names and descriptions in every language; the other fields (eligibility, hours, cost)
+    # only in the German original: their translations repeat office names in 13 languages and
+    # would outrank a service whose own name matches.
+    for link_id, value in session.execute(
+            select(m.Translation.link_id, m.Translation.text)
+            .where(m.Translation.link_type == "service",
+                   or_(m.Translation.link_field.in_(("name", "description")),
+                       m.Translation.language == "de"))):
         texts[link_id].append(value)
     labels: dict[str, list[str]] = defaultdict(list)
     for link_id, value in session.execute(select(m.Translation.link_id, m.Translation.text)
