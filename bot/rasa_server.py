@@ -152,16 +152,21 @@ def redact_channel_failures() -> None:
     logging.getLogger("rasa.core.channels.rest").addFilter(_RedactFailures())
 
 
+def rasa_arguments(args: list[str]) -> list[str]:
+    """`rasa` arguments with the API token from RASA_TOKEN added in the '=' form (a token may
+    start with '-', which argparse would read as the next option)."""
+    token = os.environ.get("RASA_TOKEN")
+    if token and not any(a.startswith("--auth-token") for a in args):
+        return [*args, f"--auth-token={token}"]
+    return list(args)
+
+
 def main() -> None:
     redact_channel_failures()
     cache_action_response_validation()
     cache_event_type_lookup()
     make_redis_tickets_atomic()
-    args = sys.argv[1:]
-    token = os.environ.get("RASA_TOKEN")
-    if token and "--auth-token" not in args:
-        args += ["--auth-token", token]
-    sys.argv = ["rasa", *args]
+    sys.argv = ["rasa", *rasa_arguments(sys.argv[1:])]
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

@@ -36,7 +36,7 @@ def _secret(name: str, env: str) -> str:
         return value
     path = var_dir() / name
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(32))
+        path.write_text(secrets.token_hex(32))  # hex: never starts with '-' on a command line
         path.chmod(0o600)
     return path.read_text().strip()
 

@@ -96,3 +96,12 @@ def test_lock_store_url_translation():
     env = lock_store_environment("redis://:pw@10.0.0.5:6380/3")
     assert env == {"LOCK_STORE_TYPE": "redis", "LOCK_HOST": "10.0.0.5", "LOCK_PORT": "6380",
                    "LOCK_DB": "3", "LOCK_PASSWORD": "pw"}
+
+
+def test_rasa_gets_a_token_that_starts_with_a_dash(monkeypatch):
+    """argparse reads '--auth-token -abc' as a missing value; the '=' form must be used."""
+    from bot import rasa_server
+
+    monkeypatch.setenv("RASA_TOKEN", "-starts-with-a-dash")
+    args = rasa_server.rasa_arguments(["run", "--enable-api"])
+    assert "--auth-token=-starts-with-a-dash" in args
