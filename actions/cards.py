@@ -14,25 +14,13 @@ from typing import Any
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import Turn, payload
+from services_catalog.mapping import tel_href
 
 LANGUAGE_NAMES = {
     "de": "Deutsch", "en": "English", "ar": "العربية", "tr": "Türkçe", "ru": "Русский",
     "uk": "Українська", "fa": "فارسی / دری", "ps": "پښتو", "ku": "Kurmancî", "ti": "ትግርኛ",
     "so": "Soomaali", "fr": "Français",
 }
-
-
-def phone_href(number: str) -> str | None:
-    """A tel: link for the first dialable number in a free-text phone field (Münster 0251)."""
-    match = re.search(r"(\+?\d[\d /\-()]{2,}\d)", number)
-    if not match:
-        return None
-    digits = re.sub(r"[^\d+]", "", match.group(1))
-    if digits.startswith("0"):
-        digits = "+49" + digits[1:]
-    elif not digits.startswith("+") and len(digits) <= 8:
-        digits = "+49251" + digits  # a local number without area code, as printed in Münster
-    return f"tel:{digits}"
 
 
 def _address(service: dict[str, Any]) -> str | None:
@@ -57,7 +45,7 @@ def card(service: dict[str, Any], turn: Turn) -> dict[str, Any]:
         "description": service.get("description") or "",
         "languages": [LANGUAGE_NAMES.get(code, code) for code in service.get("languages") or []],
         "address": _address(service),
-        "phones": [{"number": n, "href": phone_href(n)} for n in phones],
+        "phones": [{"number": n, "href": tel_href(n)} for n in phones],
         "email": service.get("email"),
         "url": _absolute(service.get("url")),
         "opening_hours": service.get("opening_hours_text"),

@@ -228,3 +228,20 @@ def last_verified(date_text: str | None) -> dt.date:
             except ValueError:
                 continue
     return min(max(found), SEED_DATE) if found else SEED_DATE
+
+
+def tel_href(number: str) -> str | None:
+    """A tel: link for the first dialable number of a free-text phone field.
+
+    Numbers are stored as the source prints them ("0251 / 492-3636", "492-5135"); a local
+    number without area code is a Münster (0251) number.
+    """
+    match = re.search(r"\+?\d[\d /\-()]{2,}\d", number)
+    if not match:
+        return None
+    digits = re.sub(r"[^\d+]", "", match.group(0))
+    if digits.startswith("0"):
+        digits = "+49" + digits[1:]
+    elif not digits.startswith("+") and len(digits) <= 8:
+        digits = "+49251" + digits
+    return f"tel:{digits}"

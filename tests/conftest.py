@@ -5,6 +5,7 @@ failure, so CI cannot pass by skipping the PostgreSQL, Redis and browser tests.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -98,6 +99,22 @@ def gateway_settings(var: Path, catalog_url: str) -> Settings:
         lock_store_url="memory://", rasa_token="t", session_secret="test-secret",
         fb_verify_token=None, fb_app_secret=None, fb_page_access_token=None,
         fb_graph_url="http://127.0.0.1:1")
+
+
+@contextlib.asynccontextmanager
+async def gateway_client(var: Path, catalog_url: str):
+    """An in-process gateway (aiohttp test client) on a given catalogue, without Rasa."""
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.gateway.app import create_app
+
+    client = TestClient(TestServer(create_app(gateway_settings(var, catalog_url)),
+                                   host="127.0.0.1"))
+    await client.start_server()
+    try:
+        yield client
+    finally:
+        await client.close()
 
 
 @dataclass

@@ -9,14 +9,13 @@ from typing import Any
 import jsonschema
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from bot.gateway import catalog_api
-from bot.gateway.app import create_app
 from bot.settings import TOPICS
 from services_catalog.db import make_engine
 from services_catalog.init_db import init_catalog
-from tests.conftest import gateway_settings
+from tests.conftest import gateway_client
 
 CONTRACT_PARAMETERS = {"topic", "q", "language", "district", "open_now", "free", "age", "status",
                        "lang", "limit", "offset"}
@@ -39,11 +38,8 @@ def catalog_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture
 async def api(tmp_path: Path, catalog_url: str) -> AsyncIterator[TestClient]:
-    client = TestClient(TestServer(create_app(gateway_settings(tmp_path, catalog_url)),
-                                   host="127.0.0.1"))
-    await client.start_server()
-    yield client
-    await client.close()
+    async with gateway_client(tmp_path, catalog_url) as client:
+        yield client
 
 
 async def get_json(client: TestClient, path: str, expect: int = 200, **params: Any) -> Any:

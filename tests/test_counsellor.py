@@ -13,12 +13,11 @@ from pathlib import Path
 
 import markupsafe
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from sqlalchemy import select, update
 
 from bot import i18n, staff
 from bot.gateway import counsellor, counsellor_security
-from bot.gateway.app import create_app
 from bot.settings import ROOT
 from services_catalog import handoff
 from services_catalog.db import make_engine, session_scope
@@ -26,7 +25,7 @@ from services_catalog.init_db import init_catalog
 from services_catalog.models import Service, StaffUser, Translation
 from services_catalog.search import SearchQuery, search
 from services_catalog.search_index import rebuild_search_index
-from tests.conftest import gateway_settings
+from tests.conftest import gateway_client
 
 PASSWORD = "correct horse battery staple"
 FOREIGNERS_OFFICE = "auslaenderbehoerde-bereich-aufenthaltsrecht"
@@ -69,11 +68,8 @@ def engine(catalog_url: str):
 
 @pytest.fixture
 async def client(tmp_path: Path, catalog_url: str) -> AsyncIterator[TestClient]:
-    test_client = TestClient(TestServer(create_app(gateway_settings(tmp_path, catalog_url)),
-                                        host="127.0.0.1"))
-    await test_client.start_server()
-    yield test_client
-    await test_client.close()
+    async with gateway_client(tmp_path, catalog_url) as client:
+        yield client
 
 
 async def page(client: TestClient, path: str, expect: int = 200, **params: str) -> str:

@@ -29,6 +29,7 @@ from bot.gateway.counsellor_render import (
     ui_language,
 )
 from bot.settings import LANGUAGES, TOPICS
+from services_catalog.mapping import tel_href
 from services_catalog.search import (
     MAX_LIMIT,
     RESIDENCE_STATUSES,
@@ -65,19 +66,6 @@ def safe_url(url: str | None) -> str | None:
     if re.match(r"^[\w.-]+\.[a-z]{2,}(/[^\s\"'<>]*)?$", url, re.IGNORECASE):
         return f"https://{url}"
     return None
-
-
-def tel_href(number: str) -> str | None:
-    """tel: link for the first dialable number of a free-text phone field (area code 0251)."""
-    match = re.search(r"\+?\d[\d /\-()]{2,}\d", number)
-    if not match:
-        return None
-    digits = re.sub(r"[^\d+]", "", match.group(0))
-    if digits.startswith("0"):
-        digits = "+49" + digits[1:]
-    elif not digits.startswith("+") and len(digits) <= 8:
-        digits = "+49251" + digits
-    return f"tel:{digits}"
 
 
 def format_location(location: dict[str, Any]) -> str:
