@@ -66,6 +66,7 @@ def rasa_environment(settings: Settings) -> dict[str, str]:
         "TRACKER_STORE_URL": settings.tracker_store_url,
         "CATALOG_DATABASE_URL": settings.catalog_database_url,
         "RASA_TOKEN": settings.rasa_token,
+        "RASA_WORKERS": str(settings.rasa_workers),  # the gateway routes to the same number
         # Rasa's telemetry would try to reach the network, which this deployment never does.
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
@@ -76,30 +77,44 @@ def rasa_environment(settings: Settings) -> dict[str, str]:
 
 
 def build_children(settings: Settings, model: Path) -> list[Child]:
-    """The three processes of the stack, bound to 127.0.0.1 except the gateway's host."""
+    """The processes of the stack (actions, RASA_WORKERS Rasa servers, gateway), bound to
+    127.0.0.1 except the gateway's host."""
     py = sys.executable
     base = rasa_environment(settings)
     # bot.rasa_server is `rasa run` with the token from RASA_TOKEN (not visible in `ps`) and
     # the action response schema checked once instead of per call (see its docstring).
-    rasa_cmd = [
-        py, "-m", "bot.rasa_server", "run", "--enable-api",
-        "--interface", "127.0.0.1", "--port", str(settings.rasa_port),
-        "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-        "--model", str(model),
+    def rasa_cmd(port: int) -> list[str]:
+        return [py, "-m", "bot.rasa_server", "run", "--enable-api",
+                "--interface", "127.0.0.1", "--port", str(port),
+                "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+                "--model", str(model)]
+
+    # ACTIONS_ENDPOINT_PORT: Rasa calls the action server through a proxy listening there
+    # (a load balancer in front of several action servers; the fault tests' switch).
+    rasa_env = {**base, "ACTIONS_PORT": os.environ.get("ACTIONS_ENDPOINT_PORT")
+                or str(settings.actions_port)}
+    rasa_children = [
+        Child("rasa" if i == 0 else f"rasa-{i + 1}", rasa_cmd(settings.rasa_port + i),
+              f"{url}/", rasa_env)
+        for i, url in enumerate(settings.rasa_urls)
     ]
-    return [
+    children = [
         Child("actions", [py, "-m", "rasa_sdk", "--actions", "actions",
                           "--port", str(settings.actions_port)],
               f"{settings.actions_url}/health", {**base, "SANIC_HOST": "127.0.0.1"}),
-        # ACTIONS_ENDPOINT_PORT: Rasa calls the action server through a proxy listening there
-        # (a load balancer in front of several action servers; the fault tests' switch).
-        Child("rasa", rasa_cmd, f"{settings.rasa_url}/",
-              {**base, "ACTIONS_PORT": os.environ.get("ACTIONS_ENDPOINT_PORT")
-               or str(settings.actions_port)}),
+        *rasa_children,
         Child("gateway", [py, "-m", "bot.gateway"],
               f"http://{_client_host(settings.gateway_host)}:{settings.gateway_port}/healthz",
               base),
     ]
+    profile_dir = os.environ.get("BOT_PROFILE_DIR")
+    if profile_dir:
+        # Development aid: every child under cProfile, stats in BOT_PROFILE_DIR/<name>.prof
+        # when it stops (bench/load_bench.py --env BOT_PROFILE_DIR=...).
+        for child in children:
+            out = str(Path(profile_dir) / f"{child.name}.prof")
+            child.cmd = [py, "-m", "cProfile", "-o", out, *child.cmd[1:]]
+    return children
 
 
 def _client_host(host: str) -> str:

@@ -58,10 +58,16 @@ class Settings:
     fb_app_secret: str | None
     fb_page_access_token: str | None
     fb_graph_url: str
+    rasa_workers: int = 1
 
     @property
     def rasa_url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def rasa_urls(self) -> list[str]:
+        """One URL per Rasa worker: RASA_PORT, RASA_PORT + 1, ..."""
+        return [f"http://127.0.0.1:{self.rasa_port + i}" for i in range(self.rasa_workers)]
 
     @property
     def actions_url(self) -> str:
@@ -90,4 +96,20 @@ def load() -> Settings:
         fb_app_secret=env("FB_APP_SECRET") or None,
         fb_page_access_token=env("FB_PAGE_ACCESS_TOKEN") or None,
         fb_graph_url=env("FB_GRAPH_URL", "https://graph.facebook.com/v18.0"),
+        rasa_workers=rasa_workers(env("RASA_WORKERS")),
     )
+
+
+def rasa_workers(value: str | None) -> int:
+    """RASA_WORKERS: how many Rasa servers the launcher starts (1-8). Unset: one per CPU core,
+    at most two. Each holds the model (about 450 MB); the gateway sends every conversation to
+    the same worker, so the in-memory lock store stays correct (bot/gateway/rasa_client.py)."""
+    if not value:
+        return max(1, min(2, os.cpu_count() or 1))
+    try:
+        workers = int(value)
+    except ValueError:
+        raise ValueError(f"RASA_WORKERS must be a number from 1 to 8, not {value!r}") from None
+    if not 1 <= workers <= 8:
+        raise ValueError(f"RASA_WORKERS must be a number from 1 to 8, not {value!r}")
+    return workers

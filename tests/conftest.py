@@ -165,6 +165,9 @@ def stack_env(var_dir: Path, **overrides: str) -> dict[str, str]:
         "CATALOG_DATABASE_URL": f"sqlite:///{var_dir / 'catalog.db'}",
         "TRACKER_STORE_URL": f"sqlite:///{var_dir / 'tracker.db'}",
         "PYTHONUNBUFFERED": "1",
+        # One Rasa server per test stack keeps the suite's memory and start-up small; the
+        # default (one per core, at most two) has its own test: tests/test_rasa_workers.py.
+        "RASA_WORKERS": "1",
     })
     env.update(overrides)
     return env

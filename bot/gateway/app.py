@@ -65,7 +65,7 @@ def create_app(conf: settings_mod.Settings | None = None) -> web.Application:
                                        address_middleware(limiter)])
     app["settings"] = conf
     # RASA_TIMEOUT: how long a user waits for a hung Rasa before the 503 (seconds).
-    app["rasa"] = RasaClient(conf.rasa_url, conf.rasa_token,
+    app["rasa"] = RasaClient(conf.rasa_urls, conf.rasa_token,
                              timeout=float(os.environ.get("RASA_TIMEOUT", "30")))
     app.router.add_get("/healthz", healthz)
     chat.setup(app)
