@@ -1,0 +1,201 @@
+"""Intent lexicon: the bot's domain vocabulary per intent, and the matcher (no Rasa imports).
+
+Why: with 30-40 examples per intent and language the classifier only knows the words it has
+seen. ``lexicon/intents/<code>.yml`` (written from the domain, docs/intent-lexicon-spec.md)
+lists words and short phrases that point to one intent; ``IntentLexiconMatcher`` counts, per
+intent, the entries found in a message, and ``IntentLexiconFeaturizer`` (in
+``intent_lexicon_featurizer``) hands those counts to the classifier as features.
+
+Matching compares ``rule_lexicon.match_key`` forms (case, marks, Arabic-script variants and
+German umlaut digraphs folded). A one-word entry of ``MIN_PREFIX`` or more letters also matches
+words that start with it (stems: "врач" finds "врача", "wohnung" finds "wohnungssuche"); in a
+phrase, the last word matches by prefix as well. Arabic-script words are tried without a
+leading clitic too ("بالدكتور" -> "دكتور").
+
+Run ``python -m bot.components.intent_lexicon check FILE...`` to validate lexicon files.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.components.rule_lexicon import LEXICON_DIR, match_key, strip_clitic
+from bot.components.tokenizer import tokenize_text
+
+INTENT_LEXICON_DIR = LEXICON_DIR / "intents"
+MIN_PREFIX = 4
+MAX_PHRASE_WORDS = 4
+TOPIC_INTENTS = ("legal_advice", "language_course", "education", "health", "housing", "work",
+                 "family_youth", "discrimination", "participation", "emergency")
+CONVERSATION_INTENTS = ("greet", "goodbye", "thank", "affirm", "deny", "help", "request_human",
+                        "bot_challenge", "choose_language", "inform", "out_of_scope",
+                        "delete_my_data")
+INTENTS = TOPIC_INTENTS + CONVERSATION_INTENTS
+SIZE_RANGE = {**{i: (80, 150) for i in TOPIC_INTENTS},
+              **{i: (15, 40) for i in CONVERSATION_INTENTS}}
+
+
+def entry_keys(entry: str) -> tuple[str, ...]:
+    """The match keys of a lexicon entry's words (tokenised like messages are)."""
+    return tuple(match_key(token.text) for token in tokenize_text(entry))
+
+
+def load_file(path: Path) -> dict[str, list[str]]:
+    """One language file: intent -> entries (strings), as written."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: top level must be a mapping of intent -> list")
+    return {str(intent): [str(e) for e in entries or []] for intent, entries in data.items()}
+
+
+def compile_intent_lexicon(directory: Path = INTENT_LEXICON_DIR) -> dict[str, Any]:
+    """All language files as one JSON-serialisable dict: ``{"intents": [...], "entries":
+    [[intent_index, [key, ...]], ...]}``. An entry found under several intents (in different
+    languages) keeps each of them: the classifier weighs them."""
+    entries: set[tuple[int, tuple[str, ...]]] = set()
+    for path in sorted(Path(directory).glob("*.yml")):
+        for intent, words in load_file(path).items():
+            if intent not in INTENTS:
+                continue
+            for word in words:
+                keys = entry_keys(word)
+                if keys and len(keys) <= MAX_PHRASE_WORDS:
+                    entries.add((INTENTS.index(intent), keys))
+    return {"intents": list(INTENTS),
+            "entries": [[i, list(keys)] for i, keys in sorted(entries)]}
+
+
+class IntentLexiconMatcher:
+    """Counts lexicon matches per intent in a text."""
+
+    def __init__(self, compiled: dict[str, Any]) -> None:
+        self.intents: list[str] = list(compiled["intents"])
+        # first key -> [(keys, intent index)]; exact and prefix tables for the first word.
+        self._exact: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+        self._prefix: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+        for index, keys in compiled["entries"]:
+            keys = tuple(keys)
+            self._exact.setdefault(keys[0], []).append((keys, index))
+            if len(keys) == 1 and len(keys[0]) >= MIN_PREFIX:
+                self._prefix.setdefault(keys[0], []).append((keys, index))
+
+    @staticmethod
+    def _word_matches(entry_key: str, forms: tuple[str, ...], prefix: bool) -> bool:
+        for form in forms:
+            if form == entry_key:
+                return True
+            if prefix and len(entry_key) >= MIN_PREFIX and form.startswith(entry_key):
+                return True
+        return False
+
+    def _candidates(self, forms: tuple[str, ...]) -> Iterable[tuple[tuple[str, ...], int]]:
+        seen: set[tuple[tuple[str, ...], int]] = set()
+        for form in forms:
+            for item in self._exact.get(form, ()):
+                if item not in seen:
+                    seen.add(item)
+                    yield item
+            for n in range(MIN_PREFIX, len(form)):
+                for item in self._prefix.get(form[:n], ()):
+                    if item not in seen:
+                        seen.add(item)
+                        yield item
+
+    @staticmethod
+    def token_forms(words: Iterable[str]) -> list[tuple[str, ...]]:
+        """Per word: its match key and, for Arabic script, the key without a clitic."""
+        forms = []
+        for word in words:
+            key = match_key(word)
+            bare = strip_clitic(key)
+            forms.append((key,) if bare == key else (key, bare))
+        return forms
+
+    def matches(self, text: str) -> list[tuple[int, int, int]]:
+        """``(first_token, end_token, intent_index)`` for every entry found in ``text``."""
+        return self.matches_words([token.text for token in tokenize_text(text)])
+
+    def matches_words(self, words: list[str]) -> list[tuple[int, int, int]]:
+        """Like ``matches`` for a text already split into words (the pipeline's tokens)."""
+        forms = self.token_forms(words)
+        found = []
+        for start, first in enumerate(forms):
+            for keys, index in self._candidates(first):
+                end = start + len(keys)
+                if end > len(forms):
+                    continue
+                if len(keys) > 1 and not all(
+                        self._word_matches(k, forms[start + j], prefix=(j == len(keys) - 1))
+                        for j, k in enumerate(keys) if j > 0):
+                    continue
+                found.append((start, end, index))
+        return found
+
+    def counts(self, text: str) -> list[int]:
+        """Number of entries found per intent (index order of ``self.intents``)."""
+        counts = [0] * len(self.intents)
+        for _, _, index in self.matches(text):
+            counts[index] += 1
+        return counts
+
+
+def check_file(path: Path) -> list[str]:
+    """Problems of one language file (empty list = fine)."""
+    problems = []
+    try:
+        data = load_file(path)
+    except (yaml.YAMLError, ValueError) as error:
+        return [f"{path}: not valid YAML: {error}"]
+    for intent in INTENTS:
+        if intent not in data:
+            problems.append(f"{path.name}: intent {intent} missing")
+    owner: dict[tuple[str, ...], str] = {}
+    for intent, entries in data.items():
+        if intent not in INTENTS:
+            problems.append(f"{path.name}: unknown intent {intent}")
+            continue
+        low, high = SIZE_RANGE[intent]
+        unique = {entry_keys(e) for e in entries if entry_keys(e)}
+        if not low <= len(unique) <= high:
+            problems.append(f"{path.name}: {intent} has {len(unique)} distinct entries, "
+                            f"expected {low}-{high}")
+        for entry in entries:
+            keys = entry_keys(entry)
+            if not keys:
+                problems.append(f"{path.name}: {intent}: empty entry {entry!r}")
+            elif len(keys) > MAX_PHRASE_WORDS:
+                problems.append(f"{path.name}: {intent}: more than {MAX_PHRASE_WORDS} words: "
+                                f"{entry!r}")
+            elif owner.get(keys, intent) != intent:
+                problems.append(f"{path.name}: {entry!r} under both {owner[keys]} and {intent}")
+            else:
+                owner[keys] = intent
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Intent lexicon tools")
+    sub = parser.add_subparsers(dest="command", required=True)
+    check = sub.add_parser("check", help="validate lexicon files")
+    check.add_argument("files", nargs="*", type=Path)
+    match = sub.add_parser("match", help="show the matches in a text")
+    match.add_argument("text")
+    args = parser.parse_args(argv)
+    if args.command == "check":
+        files = args.files or sorted(INTENT_LEXICON_DIR.glob("*.yml"))
+        problems = [p for f in files for p in check_file(f)]
+        print("\n".join(problems) if problems else f"ok: {len(files)} file(s)")
+        return 1 if problems else 0
+    matcher = IntentLexiconMatcher(compile_intent_lexicon())
+    for start, end, index in matcher.matches(args.text):
+        print(start, end, matcher.intents[index])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

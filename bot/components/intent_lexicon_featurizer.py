@@ -1,0 +1,136 @@
+"""Rasa component: intent-lexicon features (see ``intent_lexicon`` for the lexicon and matching).
+
+Why a featurizer and not a rule: a lexicon word is evidence, not a verdict ("Arzt" in "mein Kind
+braucht einen Kinderarzt und einen Kita-Platz" points two ways). Each intent of the lexicon is a
+feature column; the classifier learns from the examples how much each column counts, and a
+word it never saw in an example still moves the message towards the lexicon's intent.
+
+``train()`` compiles ``lexicon/intents/*.yml`` and persists it in the model, so a trained model
+keeps the lexicon it was trained with.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import TOKENS_NAMES
+from rasa.nlu.featurizers.sparse_featurizer.sparse_featurizer import SparseFeaturizer
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.components.intent_lexicon import (
+    INTENT_LEXICON_DIR,
+    IntentLexiconMatcher,
+    compile_intent_lexicon,
+)
+from bot.components.language_detector import resolve_path
+
+logger = logging.getLogger(__name__)
+_LEXICON_FILE = "intent_lexicon.json"
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True
+)
+class IntentLexiconFeaturizer(SparseFeaturizer, GraphComponent):
+    """One sparse feature per intent: how many lexicon entries of that intent the text holds."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """``lexicon_dir``: the YAML files; ``weight``: the value of one match (the count
+        featurizers give 1 per word, so 1.0 makes a lexicon match count like a seen word)."""
+        return {**SparseFeaturizer.get_default_config(),
+                "lexicon_dir": str(INTENT_LEXICON_DIR), "weight": 1.0}
+
+    @classmethod
+    def validate_config(cls, config: dict[str, Any]) -> None:
+        """The weight must be a positive number."""
+        weight = config.get("weight", 1.0)
+        if not isinstance(weight, (int, float)) or weight <= 0:
+            raise ValueError(f"IntentLexiconFeaturizer: weight must be > 0, not {weight!r}")
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        lexicon: dict[str, Any] | None = None,
+    ) -> None:
+        config = {**self.get_default_config(), **config}
+        SparseFeaturizer.__init__(self, execution_context.node_name, config)
+        self._model_storage = model_storage
+        self._resource = resource
+        self._matcher = IntentLexiconMatcher(lexicon) if lexicon else None
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> IntentLexiconFeaturizer:
+        """A new featurizer; it has its lexicon after ``train()``."""
+        return cls(config, model_storage, resource, execution_context)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Compile the lexicon (independent of the examples) and persist it."""
+        lexicon = compile_intent_lexicon(resolve_path(self._config["lexicon_dir"]))
+        if not lexicon["entries"]:
+            logger.warning("IntentLexiconFeaturizer: the lexicon is empty")
+        self._matcher = IntentLexiconMatcher(lexicon)
+        with self._model_storage.write_to(self._resource) as directory:
+            (Path(directory) / _LEXICON_FILE).write_text(
+                json.dumps(lexicon, ensure_ascii=False), encoding="utf-8")
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> IntentLexiconFeaturizer:
+        """Load the persisted lexicon."""
+        try:
+            with model_storage.read_from(resource) as directory:
+                lexicon = json.loads((Path(directory) / _LEXICON_FILE).read_text("utf-8"))
+        except (ValueError, FileNotFoundError, OSError):
+            logger.warning("IntentLexiconFeaturizer: no persisted lexicon; no features")
+            lexicon = None
+        return cls(config, model_storage, resource, execution_context, lexicon)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Featurize the training examples like messages at run time."""
+        self.process(training_data.training_examples)
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Add sequence (per token) and sentence (sum) features to each message's text."""
+        if self._matcher is None:
+            return messages
+        width = len(self._matcher.intents)
+        weight = float(self._config["weight"])
+        for message in messages:
+            tokens = message.get(TOKENS_NAMES[TEXT]) or []
+            if not message.get(TEXT) or not tokens:
+                continue
+            sequence = np.zeros((len(tokens), width))
+            for start, _end, index in self._matcher.matches_words([t.text for t in tokens]):
+                sequence[start, index] += weight
+            sentence = sequence.sum(axis=0, keepdims=True)
+            self.add_features_to_message(scipy.sparse.coo_matrix(sequence),
+                                         scipy.sparse.coo_matrix(sentence), TEXT, message)
+        return messages

@@ -1,0 +1,137 @@
+"""IntentLexiconFeaturizer and IntentClassifier, built the way Rasa's graph builds them.
+
+The point of the lexicon: a word the examples never contain still moves a message towards its
+intent. Here the classifier is trained on examples without "Hebamme", "ортопед" or "midwife"
+and must still file them under health, which it cannot do without the lexicon features.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rasa.nlu.constants import TOKENS_NAMES
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.components.intent_classifier import IntentClassifier
+from bot.components.intent_lexicon import (
+    INTENT_LEXICON_DIR,
+    INTENTS,
+    IntentLexiconMatcher,
+    check_file,
+    compile_intent_lexicon,
+)
+from bot.components.intent_lexicon_featurizer import IntentLexiconFeaturizer
+from bot.components.tokenizer import MultilingualTokenizer
+from tests.components.conftest import SMALL_NLU, training_data
+
+LEXICON = """\
+health: [hebamme, arzt, midwife, ортопед, doktor, دكتور]
+housing: [wohnung, flat, квартир]
+greet: [hallo, hello, привет]
+"""
+
+
+@pytest.fixture()
+def lexicon_dir(tmp_path: Path) -> Path:
+    directory = tmp_path / "intents"
+    directory.mkdir()
+    (directory / "xx.yml").write_text(LEXICON, encoding="utf-8")
+    return directory
+
+
+def tokenized(texts: list[str], intent: str | None = None) -> list[Message]:
+    tokenizer = MultilingualTokenizer(MultilingualTokenizer.get_default_config())
+    messages = [Message.build(text=t, intent=intent) if intent else Message.build(text=t)
+                for t in texts]
+    for message in messages:
+        message.set(TOKENS_NAMES[TEXT], tokenizer.tokenize(message, TEXT))
+    return messages
+
+
+def test_matcher_finds_stems_phrases_and_clitics(lexicon_dir: Path) -> None:
+    matcher = IntentLexiconMatcher(compile_intent_lexicon(lexicon_dir))
+    health, housing = INTENTS.index("health"), INTENTS.index("housing")
+    assert matcher.counts("Ich suche eine Hebammenpraxis")[health] == 1  # stem
+    assert matcher.counts("нужна квартира")[housing] == 1  # Cyrillic stem
+    assert matcher.counts("ابحث عن الدكتور")[health] == 1  # clitic "ال" taken off
+    assert matcher.counts("ARZT!!")[health] == 1  # case and punctuation
+    assert sum(matcher.counts("ich brauche arbeit")) == 0
+    assert matcher.counts("hel")[INTENTS.index("greet")] == 0  # no match on a fragment
+
+
+def test_featurizer_persists_and_adds_one_column_per_intent(build, lexicon_dir: Path) -> None:
+    featurizer = build(IntentLexiconFeaturizer, {"lexicon_dir": str(lexicon_dir)},
+                       training_data({}), "lexicon")
+    [message] = featurizer.process(tokenized(["Hallo, ich brauche eine Hebamme und Wohnung"]))
+    sequence, sentence = message.get_sparse_features(TEXT)
+    assert sentence.features.shape == (1, len(INTENTS))
+    row = sentence.features.toarray()[0]
+    expected = np.zeros(len(INTENTS))
+    for intent in ("health", "housing", "greet"):
+        expected[INTENTS.index(intent)] = 1.0
+    assert row.tolist() == expected.tolist()
+    assert sequence.features.shape == (7, len(INTENTS))  # one row per token
+
+
+def test_unseen_lexicon_words_reach_the_right_intent(build, lexicon_dir: Path) -> None:
+    """Trained on SMALL_NLU (no "hebamme", "ортопед", "midwife"): with lexicon features the
+    classifier files them under health; the same classifier without the featurizer cannot."""
+    from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
+        CountVectorsFeaturizer,
+    )
+
+    examples = [m for code in SMALL_NLU for intent, texts in SMALL_NLU[code].items()
+                for m in tokenized(texts, intent)]
+    data = training_data({})
+    data.training_examples.extend(examples)
+    unseen = ["hebamme", "ортопед", "midwife"]
+
+    def predictions(with_lexicon: bool) -> list[str]:
+        featurizers = [build(CountVectorsFeaturizer, {}, data, "words")]
+        if with_lexicon:
+            featurizers.append(build(IntentLexiconFeaturizer,
+                                     {"lexicon_dir": str(lexicon_dir), "weight": 3.0},
+                                     data, "lexicon"))
+        for featurizer in featurizers:
+            featurizer.process_training_data(data)
+        classifier = build(IntentClassifier, {"C": 10.0}, data,
+                           f"classifier-{with_lexicon}")
+        messages = tokenized(unseen)
+        for featurizer in featurizers:
+            featurizer.process(messages)
+        classifier.process(messages)
+        return [m.get("intent")["name"] for m in messages]
+
+    for message in data.training_examples:
+        message.features = []
+    assert predictions(with_lexicon=True) == ["health"] * 3
+    for message in data.training_examples:
+        message.features = []
+    assert predictions(with_lexicon=False) != ["health"] * 3
+
+
+def test_classifier_weights_are_column_major_after_load(build) -> None:
+    from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
+        CountVectorsFeaturizer,
+    )
+
+    data = training_data({})
+    data.training_examples.extend(
+        m for code in SMALL_NLU for intent, texts in SMALL_NLU[code].items()
+        for m in tokenized(texts, intent))
+    build(CountVectorsFeaturizer, {}, data, "words").process_training_data(data)
+    classifier = build(IntentClassifier, {"C": 2.0}, data, "classifier")
+    assert classifier.clf.C == 2.0
+    assert classifier.clf.coef_.flags["F_CONTIGUOUS"]
+    with pytest.raises(ValueError):
+        IntentClassifier.validate_config({"C": 0})
+
+
+def test_shipped_lexicon_files_pass_their_check() -> None:
+    files = sorted(INTENT_LEXICON_DIR.glob("*.yml"))
+    assert {f.stem for f in files} == {"de", "en", "ar", "tr", "ru", "uk", "fa", "ps", "ku",
+                                       "ti", "so", "fr"}
+    problems = [p for f in files for p in check_file(f)]
+    assert problems == []
