@@ -9,9 +9,7 @@ model keeps the lexicon it was trained with.
 """
 from __future__ import annotations
 
-import json
 import logging
-from pathlib import Path
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -25,6 +23,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.components.language_detector import CONFIDENCE_KEY, resolve_path
 from bot.components.rule_lexicon import LEXICON_DIR, RuleMatcher, compile_lexicon
+from bot.components.storage import load_json, persist_json
 
 logger = logging.getLogger(__name__)
 _LEXICON_FILE = "rule_lexicon.json"
@@ -75,9 +74,7 @@ class RuleEntityExtractor(GraphComponent, EntityExtractorMixin):
             logger.warning("districts.json not found at %s: only lexicon aliases", districts)
         lexicon = compile_lexicon(resolve_path(self._config["lexicon_dir"]), districts)
         self._matcher = RuleMatcher(lexicon)
-        with self._model_storage.write_to(self._resource) as directory:
-            (Path(directory) / _LEXICON_FILE).write_text(
-                json.dumps(lexicon, ensure_ascii=False), encoding="utf-8")
+        persist_json(self._model_storage, self._resource, _LEXICON_FILE, lexicon)
         return self._resource
 
     @classmethod
@@ -90,12 +87,9 @@ class RuleEntityExtractor(GraphComponent, EntityExtractorMixin):
         **kwargs: Any,
     ) -> RuleEntityExtractor:
         """Load the persisted lexicon."""
-        try:
-            with model_storage.read_from(resource) as directory:
-                lexicon = json.loads((Path(directory) / _LEXICON_FILE).read_text("utf-8"))
-        except (ValueError, FileNotFoundError, OSError):
+        lexicon = load_json(model_storage, resource, _LEXICON_FILE)
+        if lexicon is None:
             logger.warning("RuleEntityExtractor: no persisted lexicon; extracting nothing")
-            lexicon = None
         return cls(config, model_storage, resource, lexicon)
 
     def process(self, messages: list[Message]) -> list[Message]:

@@ -10,9 +10,7 @@ keeps the lexicon it was trained with.
 """
 from __future__ import annotations
 
-import json
 import logging
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -33,6 +31,7 @@ from bot.components.intent_lexicon import (
     compile_intent_lexicon,
 )
 from bot.components.language_detector import resolve_path
+from bot.components.storage import load_json, persist_json
 
 logger = logging.getLogger(__name__)
 _LEXICON_FILE = "intent_lexicon.json"
@@ -89,9 +88,7 @@ class IntentLexiconFeaturizer(SparseFeaturizer, GraphComponent):
         if not lexicon["entries"]:
             logger.warning("IntentLexiconFeaturizer: the lexicon is empty")
         self._matcher = IntentLexiconMatcher(lexicon)
-        with self._model_storage.write_to(self._resource) as directory:
-            (Path(directory) / _LEXICON_FILE).write_text(
-                json.dumps(lexicon, ensure_ascii=False), encoding="utf-8")
+        persist_json(self._model_storage, self._resource, _LEXICON_FILE, lexicon)
         return self._resource
 
     @classmethod
@@ -104,12 +101,9 @@ class IntentLexiconFeaturizer(SparseFeaturizer, GraphComponent):
         **kwargs: Any,
     ) -> IntentLexiconFeaturizer:
         """Load the persisted lexicon."""
-        try:
-            with model_storage.read_from(resource) as directory:
-                lexicon = json.loads((Path(directory) / _LEXICON_FILE).read_text("utf-8"))
-        except (ValueError, FileNotFoundError, OSError):
+        lexicon = load_json(model_storage, resource, _LEXICON_FILE)
+        if lexicon is None:
             logger.warning("IntentLexiconFeaturizer: no persisted lexicon; no features")
-            lexicon = None
         return cls(config, model_storage, resource, execution_context, lexicon)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
