@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -81,9 +80,13 @@ def test_rasa_api_needs_its_token(stack):
 def test_purge_deletes_only_conversations_past_the_retention(stack, tmp_path):
     old = stack.chat("Ich suche einen Deutschkurs")["conversation_id"]
     recent = stack.chat("Ich suche eine Wohnung")["conversation_id"]
-    # Work on copies: the shared stack's other conversations must not be touched.
+    # Work on copies: the shared stack's other conversations must not be touched. The live
+    # databases run in WAL mode (recent turns are still in the -wal file), so they are copied
+    # with SQLite's backup API, as any backup of a running stack must be.
     for name in ("tracker.db", "catalog.db"):
-        shutil.copy(stack.var_dir / name, tmp_path / name)
+        with sqlite3.connect(stack.var_dir / name) as live, \
+                sqlite3.connect(tmp_path / name) as copy:
+            live.backup(copy)
     tracker_db = tmp_path / "tracker.db"
     with sqlite3.connect(tracker_db) as db:
         db.execute("UPDATE events SET timestamp = timestamp - 31 * 86400 WHERE sender_id = ?",

@@ -7,10 +7,10 @@ intent, the entries found in a message, and ``IntentLexiconFeaturizer`` (in
 ``intent_lexicon_featurizer``) hands those counts to the classifier as features.
 
 Matching compares ``rule_lexicon.match_key`` forms (case, marks, Arabic-script variants and
-German umlaut digraphs folded). A one-word entry of ``MIN_PREFIX`` or more letters also matches
-words that start with it (stems: "врач" finds "врача", "wohnung" finds "wohnungssuche"); in a
-phrase, the last word matches by prefix as well. Arabic-script words are tried without a
-leading clitic too ("بالدكتور" -> "دكتور").
+German umlaut digraphs folded). A one-word entry of ``MIN_PREFIX`` or more letters (three
+Ge'ez syllables) also matches words that start with it (stems: "врач" finds "врача",
+"wohnung" finds "wohnungssuche"); in a phrase, the last word matches by prefix as well.
+Arabic-script words are tried without a leading clitic too ("بالدكتور" -> "دكتور").
 
 Run ``python -m bot.components.intent_lexicon check FILE...`` to validate lexicon files.
 """
@@ -29,6 +29,13 @@ from bot.components.tokenizer import tokenize_text
 
 INTENT_LEXICON_DIR = LEXICON_DIR / "intents"
 MIN_PREFIX = 4
+# A Ge'ez (Ethiopic) character is a whole syllable: three of them carry a stem ("ሕክም", "ስራሕ").
+MIN_PREFIX_ETHIOPIC = 3
+
+
+def min_prefix(key: str) -> int:
+    """How long a one-word entry must be to match words that start with it."""
+    return MIN_PREFIX_ETHIOPIC if key and "\u1200" <= key[0] <= "\u139f" else MIN_PREFIX
 MAX_PHRASE_WORDS = 4
 TOPIC_INTENTS = ("legal_advice", "language_course", "education", "health", "housing", "work",
                  "family_youth", "discrimination", "participation", "emergency")
@@ -36,8 +43,8 @@ CONVERSATION_INTENTS = ("greet", "goodbye", "thank", "affirm", "deny", "help", "
                         "bot_challenge", "choose_language", "inform", "out_of_scope",
                         "delete_my_data")
 INTENTS = TOPIC_INTENTS + CONVERSATION_INTENTS
-SIZE_RANGE = {**{i: (80, 150) for i in TOPIC_INTENTS},
-              **{i: (15, 40) for i in CONVERSATION_INTENTS}}
+SIZE_RANGE = {**{i: (80, 250) for i in TOPIC_INTENTS},
+              **{i: (15, 60) for i in CONVERSATION_INTENTS}}
 
 
 def entry_keys(entry: str) -> tuple[str, ...]:
@@ -81,7 +88,7 @@ class IntentLexiconMatcher:
         for index, keys in compiled["entries"]:
             keys = tuple(keys)
             self._exact.setdefault(keys[0], []).append((keys, index))
-            if len(keys) == 1 and len(keys[0]) >= MIN_PREFIX:
+            if len(keys) == 1 and len(keys[0]) >= min_prefix(keys[0]):
                 self._prefix.setdefault(keys[0], []).append((keys, index))
 
     @staticmethod
@@ -89,7 +96,7 @@ class IntentLexiconMatcher:
         for form in forms:
             if form == entry_key:
                 return True
-            if prefix and len(entry_key) >= MIN_PREFIX and form.startswith(entry_key):
+            if prefix and len(entry_key) >= min_prefix(entry_key) and form.startswith(entry_key):
                 return True
         return False
 
@@ -100,7 +107,7 @@ class IntentLexiconMatcher:
                 if item not in seen:
                     seen.add(item)
                     yield item
-            for n in range(MIN_PREFIX, len(form)):
+            for n in range(min_prefix(form), len(form)):
                 for item in self._prefix.get(form[:n], ()):
                     if item not in seen:
                         seen.add(item)
