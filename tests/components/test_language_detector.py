@@ -109,3 +109,18 @@ def test_only_texts_given_to_train_are_labelled(tmp_path: Path) -> None:
     nlu = write_nlu_dir(tmp_path / "nlu", SMALL_NLU)
     pairs = training_pairs(nlu, None, ["i need a doctor", "hallo zusammen", "not in any file"])
     assert sorted(pairs) == [("hallo zusammen", "de"), ("i need a doctor", "en")]
+
+
+def test_word_pairs_join_two_words_of_one_language_each_used_once() -> None:
+    from bot.components.lid_model import word_pairs
+
+    words = [(w, "de") for w in ("haus", "baum", "weg", "tür", "ende")] + [
+        (w, "tr") for w in ("ev", "yol", "kapı")]
+    pairs = word_pairs(words, seed=3)
+    assert sorted(code for _, code in pairs) == ["de", "de", "tr"]
+    used = [w for text, _ in pairs for w in text.split()]
+    assert len(used) == len(set(used)) == 6
+    language_of = dict(words)
+    assert all(language_of[a] == language_of[b] == code
+               for text, code in pairs for a, b in [text.split()])
+    assert pairs == word_pairs(words, seed=3)  # deterministic
