@@ -162,6 +162,12 @@ def check_file(path: Path) -> list[str]:
         if intent not in data:
             problems.append(f"{path.name}: intent {intent} missing")
     owner: dict[tuple[str, ...], str] = {}
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    for intent, entries in raw.items():
+        for entry in entries or []:
+            if isinstance(entry, bool):  # YAML 1.1 reads yes/no/on/off as true/false
+                problems.append(f"{path.name}: {intent}: {entry!r} is not text; quote it "
+                                '("yes", "no")')
     for intent, entries in data.items():
         if intent not in INTENTS:
             problems.append(f"{path.name}: unknown intent {intent}")

@@ -129,6 +129,15 @@ def test_classifier_weights_are_column_major_after_load(build) -> None:
         IntentClassifier.validate_config({"C": 0})
 
 
+def test_check_finds_unquoted_yes_and_entries_under_two_intents(tmp_path: Path) -> None:
+    bad = tmp_path / "xx.yml"
+    bad.write_text("affirm:\n  - yes\n  - ok\ndeny:\n  - OK\n", encoding="utf-8")
+    problems = " ".join(check_file(bad))
+    assert "True is not text" in problems
+    assert "'OK' under both affirm and deny" in problems
+    assert "intent health missing" in problems
+
+
 def test_shipped_lexicon_files_pass_their_check() -> None:
     files = sorted(INTENT_LEXICON_DIR.glob("*.yml"))
     assert {f.stem for f in files} == {"de", "en", "ar", "tr", "ru", "uk", "fa", "ps", "ku",
