@@ -144,3 +144,29 @@ def test_shipped_lexicon_files_pass_their_check() -> None:
                                        "ti", "so", "fr"}
     problems = [p for f in files for p in check_file(f)]
     assert problems == []
+
+
+def test_tfidf_weights_survive_persist_and_load(build, model_storage, execution_context) -> None:
+    """With tfidf the loaded classifier must score exactly like the trained one: the idf
+    vector is part of the model (without it, load would silently use raw counts)."""
+    from rasa.engine.storage.resource import Resource
+    from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
+        CountVectorsFeaturizer,
+    )
+
+    data = training_data({})
+    data.training_examples.extend(
+        m for code in SMALL_NLU for intent, texts in SMALL_NLU[code].items()
+        for m in tokenized(texts, intent))
+    build(CountVectorsFeaturizer, {"analyzer": "char_wb", "min_ngram": 2, "max_ngram": 4},
+          data, "chars").process_training_data(data)
+    config = {**IntentClassifier.get_default_config(), "tfidf": True, "C": 10.0}
+    trained = IntentClassifier.create(config, model_storage, Resource("tfidf"),
+                                      execution_context)
+    trained.train(data)
+    loaded = IntentClassifier.load(config, model_storage, Resource("tfidf"), execution_context)
+    assert loaded._tfidf is not None
+    matrix = trained._create_X(data.training_examples)
+    assert abs(matrix.multiply(matrix).sum(axis=1) - 1).max() < 1e-9  # unit rows
+    assert (trained.clf.predict_proba(matrix)
+            == loaded.clf.predict_proba(loaded._create_X(data.training_examples))).all()
