@@ -27,6 +27,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench import write_result
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "catalog.json"
 WORKDIR = ROOT / "var" / "bench"
@@ -376,8 +378,7 @@ def main(argv: list[str] | None = None) -> int:
         "queries_per_run": QUERY_COUNT, "results": results, "goals": goals,
         "all_goals_met": all(g["met"] for g in goals) if goals else None,
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_result(RESULTS, report)
     print(f"written {RESULTS}")
     return 0 if report["all_goals_met"] in (True, None) else 1
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import statistics
 import sys
 import tarfile
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench import write_result
 from bot.components import lid_sources
 from bot.components.lid_data import LANGUAGES, generic_words, training_pairs
 from bot.components.lid_model import LanguageIdentifier, LidConfig
@@ -212,8 +212,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="train the detector from data even if a Rasa model has one")
     args = parser.parse_args(argv)
     results = run(args.limit, args.train)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    write_result(RESULTS, results)
     print_table(results)
     print(f"written to {RESULTS.relative_to(ROOT)}")
     return 0

@@ -37,6 +37,7 @@ from typing import Any
 
 import aiohttp
 
+from bench import write_result
 from bench.startup_bench import rss_bytes, tree
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -377,6 +378,17 @@ def measure(name: str, proc: Process, user: Callable[..., Awaitable[None]], user
     return result
 
 
+def measure_system(name: str, start: Callable[[], tuple[Process, str]],
+                   user: Callable[[str], Callable[..., Awaitable[None]]], users: int,
+                   duration: float, warmup: float) -> dict[str, Any]:
+    """Start one system, measure it under load, and stop it whatever happens."""
+    proc, base = start()
+    try:
+        return measure(name, proc, user(base), users, duration, warmup)
+    finally:
+        proc.stop()
+
+
 def ratio(a: float | None, b: float | None) -> float | None:
     return round(a / b, 2) if a is not None and b else None
 
@@ -432,20 +444,13 @@ def main(argv: list[str] | None = None) -> int:
     stock_result = soak_result = None
     try:
         stock_dir = None if args.no_stock else train_stock(work)
-        proc, base = start_project(work, overrides)
-        try:
-            project_result = measure("project", proc, project_user(base), args.users,
-                                     args.duration, args.warmup)
-        finally:
-            proc.stop()
+        project_result = measure_system("project", lambda: start_project(work, overrides),
+                                        project_user, args.users, args.duration, args.warmup)
         result["project"] = project_result
         if stock_dir is not None:
-            proc, base = start_stock(work, stock_dir)
-            try:
-                stock_result = measure("stock rasa init", proc, stock_user(base), args.users,
-                                       args.duration, args.warmup)
-            finally:
-                proc.stop()
+            stock_result = measure_system("stock rasa init",
+                                          lambda: start_stock(work, stock_dir), stock_user,
+                                          args.users, args.duration, args.warmup)
             result["stock"] = stock_result
             result["ratios_project_over_stock"] = {
                 "throughput": ratio(project_result["throughput_rps"],
@@ -459,21 +464,16 @@ def main(argv: list[str] | None = None) -> int:
                                          stock_result["cpu_ms_per_request"]["total"]),
             }
         if args.soak > 0:
-            proc, base = start_project(work, overrides)
-            try:
-                soak_result = measure("project soak", proc, project_user(base), args.users,
-                                      args.soak, args.warmup)
-            finally:
-                proc.stop()
+            soak_result = measure_system("project soak",
+                                         lambda: start_project(work, overrides), project_user,
+                                         args.users, args.soak, args.warmup)
             result["soak"] = soak_result
         result["goals"] = evaluate(project_result, stock_result, soak_result)
     except BaseException:
         print(f"== failed; logs kept in {work}", file=sys.stderr)
         raise
     shutil.rmtree(work, ignore_errors=True)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    write_result(Path(args.out), result)
     print(json.dumps(result, indent=2, ensure_ascii=False))
     return 0 if all(result["goals"].values()) else 1
 

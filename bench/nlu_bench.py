@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import statistics
 import sys
@@ -23,6 +22,8 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
+
+from bench import write_result
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "nlu.json"
@@ -199,8 +200,7 @@ def main(argv: list[str] | None = None) -> int:
         "met": all(i["f1_macro"] >= GOAL_F1
                    for i in results["cross_validation"]["per_language"].values()),
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    write_result(RESULTS, results)
     print_table(results)
     print(f"written to {RESULTS.relative_to(ROOT)} in {results['seconds']} s")
     return 0

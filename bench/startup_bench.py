@@ -23,6 +23,8 @@ from pathlib import Path
 
 import requests
 
+from bench import write_result
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 MESSAGES = ["Hallo", "Ich suche einen Deutschkurs", "أحتاج طبيب", "шукаю квартиру"]
@@ -121,9 +123,7 @@ def main() -> int:
         "peak_rss_mb": round(peak / 2**20), "exit_code_after_ctrl_c": code,
         "processes_left": leftover,
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"startup-{args.label}.json"
-    path.write_text(json.dumps(result, indent=2) + "\n")
+    write_result(RESULTS / f"startup-{args.label}.json", result)
     print(json.dumps(result, indent=2))
     return 0 if up_after is not None and not leftover else 1
 

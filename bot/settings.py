@@ -61,10 +61,6 @@ class Settings:
     rasa_workers: int = 1
 
     @property
-    def rasa_url(self) -> str:
-        return f"http://127.0.0.1:{self.rasa_port}"
-
-    @property
     def rasa_urls(self) -> list[str]:
         """One URL per Rasa worker: RASA_PORT, RASA_PORT + 1, ..."""
         return [f"http://127.0.0.1:{self.rasa_port + i}" for i in range(self.rasa_workers)]

@@ -29,7 +29,6 @@ class RasaClient:
         if not urls:
             raise ValueError("at least one Rasa URL is needed")
         self.base_urls = [url.rstrip("/") for url in urls]
-        self.base_url = self.base_urls[0]
         self.token = token
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
@@ -42,7 +41,7 @@ class RasaClient:
     def url_for(self, sender: str) -> str:
         """The worker that handles conversation ``sender`` (the same one every time)."""
         if len(self.base_urls) == 1:
-            return self.base_url
+            return self.base_urls[0]
         return self.base_urls[zlib.crc32(sender.encode("utf-8")) % len(self.base_urls)]
 
     async def close(self) -> None:
