@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import statistics
 import sys
 import tarfile
@@ -18,6 +19,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -72,7 +74,8 @@ def read_set(name: str, limit: int | None = None) -> list[tuple[str, str, str]]:
     return rows
 
 
-def load_detector(train: bool = False) -> tuple[LanguageIdentifier, str]:
+def load_detector(train: bool = False,
+                  config: LidConfig | None = None) -> tuple[LanguageIdentifier, str]:
     """The detector of the newest Rasa model, or one trained now from the training data."""
     if not train:
         models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
@@ -83,9 +86,10 @@ def load_detector(train: bool = False) -> tuple[LanguageIdentifier, str]:
                 detector = None  # a model from older code: train instead
             if detector is not None:
                 return detector, f"rasa model {model.name}"
-    config = LidConfig()
+    config = config or LidConfig()
     pairs = training_pairs(ROOT / "data" / "nlu", TICO_TRAIN)
-    generic = list(generic_words(config.generic_per_language))
+    generic = list(generic_words(config.generic_per_language,
+                                 wordfreq_limit=config.wordfreq_limit))
     detector = LanguageIdentifier.train(pairs, config, generic)
     return detector, f"trained now on {len(pairs)} texts and {len(generic)} package words"
 
@@ -148,8 +152,9 @@ def timing(detector: LanguageIdentifier, texts: list[str]) -> dict[str, float]:
             "p95_ms": round(times[int(0.95 * (len(times) - 1))], 3), "n": len(times)}
 
 
-def run(limit: int | None = None, train: bool = False) -> dict:
-    detector, origin = load_detector(train)
+def run(limit: int | None = None, train: bool = False,
+        config: LidConfig | None = None) -> dict:
+    detector, origin = load_detector(train or config is not None, config)
     methods: dict[str, Callable[[str], str | None]] = {
         "detector": lambda text: detector.detect(text).language,
         "lid176_open": _lid_open,
@@ -157,6 +162,8 @@ def run(limit: int | None = None, train: bool = False) -> dict:
         "lingua": _lingua,
     }
     results: dict = {"detector_origin": origin, "limit_per_language": limit, "sets": {}}
+    if config is not None:
+        results["config"] = asdict(config)
     timing_texts: list[str] = []
     for name in SETS:
         rows = read_set(name, limit)
@@ -210,11 +217,17 @@ def main(argv: list[str] | None = None) -> int:
                         help="score only the first N rows per language of each set")
     parser.add_argument("--train", action="store_true",
                         help="train the detector from data even if a Rasa model has one")
+    parser.add_argument("--set", action="append", default=[], metavar="FIELD=JSON",
+                        help="train with this LidConfig field changed (an ablation)")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the results")
     args = parser.parse_args(argv)
-    results = run(args.limit, args.train)
-    write_result(RESULTS, results)
+    overrides = {key: json.loads(value)
+                 for key, _, value in (item.partition("=") for item in args.set)}
+    config = LidConfig(**overrides) if overrides else None
+    results = run(args.limit, args.train, config)
+    write_result(args.out, results)
     print_table(results)
-    print(f"written to {RESULTS.relative_to(ROOT)}")
+    print(f"written to {args.out}")
     return 0
 
 

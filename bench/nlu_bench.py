@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import statistics
 import sys
@@ -132,6 +133,9 @@ def cross_validate(rows: list[tuple[str, str, str]], folds: int, work: Path) -> 
                               4),
         "per_language": per_language,
         "most_confused": [[g, p, n] for (g, p), n in confused_all.most_common(15)],
+        "errors": [{"language": language, "text": text, "intent": gold, "predicted": pred}
+                   for (text, gold, language), pred in zip(rows, predicted, strict=True)
+                   if gold != pred],
     }
 
 
@@ -183,6 +187,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--skip-latency", action="store_true")
+    parser.add_argument("--errors", type=Path,
+                        help="also write the misclassified held-out examples to this JSON file "
+                             "(for reviewing the training data; not kept in bench/results)")
     args = parser.parse_args(argv)
     os.environ.setdefault("RASA_MAX_CACHE_SIZE", "0")  # no training cache between folds
     os.chdir(ROOT)
@@ -194,6 +201,9 @@ def main(argv: list[str] | None = None) -> int:
         results["parse_latency"] = (
             {"model": "skipped", "n": 0, "p50_ms": None, "p95_ms": None}
             if args.skip_latency else parse_latency(rows, Path(tmp)))
+    errors = results["cross_validation"].pop("errors")
+    if args.errors:
+        args.errors.write_text(json.dumps(errors, ensure_ascii=False, indent=1), encoding="utf-8")
     results["seconds"] = round(time.perf_counter() - started, 1)
     results["goal_f1_per_language"] = {
         "goal": GOAL_F1,

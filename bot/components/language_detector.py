@@ -121,7 +121,8 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
                 f"{nlu_dir}/<code>.yml and no TICO-19 file at {tico}"
             )
         lid_config = LidConfig(**self._config.get("lid", {}))
-        generic = list(generic_words(lid_config.generic_per_language))
+        generic = list(generic_words(lid_config.generic_per_language,
+                                     wordfreq_limit=lid_config.wordfreq_limit))
         self._identifier = LanguageIdentifier.train(pairs, lid_config, generic)
         with self._model_storage.write_to(self._resource) as directory:
             self._identifier.save(Path(directory))

@@ -18,6 +18,7 @@ import csv
 import functools
 import random
 import re
+import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -203,12 +204,13 @@ def _stop_words(code: str) -> list[str]:
     return sorted(module.STOP_WORDS)
 
 
-def package_vocabulary() -> dict[str, list[str]]:
+def package_vocabulary(wordfreq_limit: int = 0) -> dict[str, list[str]]:
     """General words per language from spaCy and spacy-lookups-data (no download).
 
     The chat data and TICO-19 cover our domain; these lists cover everyday words outside it
     (frequency lists for de/en, inflected forms of the lemma tables for fr/ru/tr/fa, spaCy's
-    stop words for all languages spaCy has). Somali, Kurmanji and Pashto have none here.
+    stop words for all languages spaCy has) and wordfreq's lists for ar de en fa fr ru tr uk.
+    Somali, Kurmanji and Pashto have none here.
     """
     vocabulary: dict[str, list[str]] = {code: _stop_words(code) for code in LANGUAGES}
     vocabulary["de"] += _frequent("de_lexeme_prob", 60_000)
@@ -220,11 +222,53 @@ def package_vocabulary() -> dict[str, list[str]]:
         table = _lookups(name)
         for items in (table.values() if isinstance(table, dict) else []):
             vocabulary["fa"] += list(items)
+    for code, words in (wordfreq_words(wordfreq_limit) if wordfreq_limit else {}).items():
+        vocabulary[code] += words
     return vocabulary
 
 
+WORDFREQ_LIMIT = 150_000  # how deep bench/lid_dev.py looks for rarer words
+
+# wordfreq has lists for these; for so, ku, ps and ti it silently answers with another
+# language's list ("nearest match"), so only these are asked for.
+WORDFREQ_CODES: dict[str, str] = {
+    "ar": "arabic", "de": "latin", "en": "latin", "fa": "arabic", "fr": "latin", "ru": "cyrillic",
+    "tr": "latin", "uk": "cyrillic",
+}
+
+
+def dev_reserved(word: str) -> bool:
+    """One word in five of the wordfreq lists is never trained on: ``bench/lid_dev.py``
+    measures the detector on them (stable across runs: by CRC32, not by random draw)."""
+    return zlib.crc32(word.encode("utf-8")) % 5 == 0
+
+
 @functools.lru_cache(maxsize=2)
-def generic_words(per_language: int, seed: int = 11) -> tuple[tuple[str, str], ...]:
+def wordfreq_words(limit: int = 30_000) -> dict[str, list[str]]:
+    """The ``limit`` most frequent words of wordfreq's lists (Wikipedia, subtitles, news, web
+    text; CC BY-SA 4.0), in the language's own script, at least two letters long, without the
+    words ``dev_reserved`` keeps for measuring.
+
+    Why: spaCy ships frequency lists only for de and en; without these, Ukrainian had only its
+    stop words and the detector leaned to Russian on any Cyrillic word it did not know.
+    """
+    try:
+        import wordfreq
+    except ImportError:
+        return {}
+    from bot.components.lid_sources import script_of
+
+    out = {}
+    for code, script in WORDFREQ_CODES.items():
+        words = wordfreq.top_n_list(code, limit, wordlist="best")
+        out[code] = [w for w in words if len(w) >= 2 and w.isalpha() and not dev_reserved(w)
+                     and all(script_of(c) == script for c in w)]
+    return out
+
+
+@functools.lru_cache(maxsize=2)
+def generic_words(per_language: int, seed: int = 11,
+                  wordfreq_limit: int = 0) -> tuple[tuple[str, str], ...]:
     """Up to ``per_language`` general words per language, deterministic, none that two
     languages' lists share ("hotel", "nach" in the English frequency list).
 
@@ -233,11 +277,12 @@ def generic_words(per_language: int, seed: int = 11) -> tuple[tuple[str, str], .
     if per_language <= 0:
         return ()
     try:
-        vocabulary = package_vocabulary()
+        vocabulary = package_vocabulary(wordfreq_limit)
     except ImportError:
         return ()
     ordered = {code: list(dict.fromkeys(w.casefold() for w in words
-                                        if any(c.isalpha() for c in w)))
+                                        if any(c.isalpha() for c in w)
+                                        and not dev_reserved(w.casefold())))
                for code, words in vocabulary.items()}
     sets = {code: set(words) for code, words in ordered.items()}
     rng = random.Random(seed)

@@ -124,3 +124,34 @@ def test_word_pairs_join_two_words_of_one_language_each_used_once() -> None:
     assert all(language_of[a] == language_of[b] == code
                for text, code in pairs for a, b in [text.split()])
     assert pairs == word_pairs(words, seed=3)  # deterministic
+
+
+def test_trust_weights_are_never_negative(detector: LanguageDetector) -> None:
+    """A source's confident answer must never count against that answer."""
+    assert (detector._identifier.stacker.weights >= 0).all()
+
+
+def test_texts_with_unseen_words_get_their_own_trust(detector: LanguageDetector) -> None:
+    from bot.components.lid_model import N_BUCKETS, bucket_of
+
+    identifier = detector._identifier
+    assert identifier.stacker.weights.shape[1] == 2 * N_BUCKETS  # kept through save/load
+    vocabulary = identifier.vocabulary
+    known = sorted(w for w in vocabulary.words if w.isalpha())[:2]
+    assert bucket_of(known[0], vocabulary) == 0
+    assert bucket_of(" ".join(known), vocabulary) == 1
+    assert bucket_of("qqzxjvwk", vocabulary) == N_BUCKETS
+    assert bucket_of(f"{known[0]} qqzxjvwk", vocabulary) == N_BUCKETS + 1
+
+
+def test_words_kept_for_measuring_are_never_trained_on() -> None:
+    import wordfreq
+
+    from bot.components.lid_data import dev_reserved, generic_words, wordfreq_words
+
+    lists = wordfreq_words()
+    assert len(lists["uk"]) > 20_000  # Ukrainian now has a real word list, not stop words
+    assert not any(dev_reserved(w) for words in lists.values() for w in words)
+    assert not any(dev_reserved(w) for w, _ in generic_words(500, wordfreq_limit=30_000))
+    frequent = wordfreq.top_n_list("de", 5000)
+    assert 0.15 < sum(map(dev_reserved, frequent)) / len(frequent) < 0.25
