@@ -77,6 +77,20 @@ def compile_intent_lexicon(directory: Path = INTENT_LEXICON_DIR) -> dict[str, An
             "entries": [[i, list(keys)] for i, keys in sorted(entries)]}
 
 
+def longest_first(found: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """Keep a match only if no longer match covers any of its words.
+
+    Why: inside "of course" (affirm) the word "course" is no language course, and inside
+    "language course" the word "language" is no request to change the bot's language. Matches
+    of the same words under two intents are both kept (the lexicon check reports them).
+    """
+    kept: list[tuple[int, int, int]] = []
+    for start, end, index in sorted(found, key=lambda m: (m[0] - m[1], m[0])):
+        if all((start, end) == (s, e) or end <= s or start >= e for s, e, _ in kept):
+            kept.append((start, end, index))
+    return sorted(kept)
+
+
 class IntentLexiconMatcher:
     """Counts lexicon matches per intent in a text."""
 
@@ -141,7 +155,7 @@ class IntentLexiconMatcher:
                         for j, k in enumerate(keys) if j > 0):
                     continue
                 found.append((start, end, index))
-        return found
+        return longest_first(found)
 
     def counts(self, text: str) -> list[int]:
         """Number of entries found per intent (index order of ``self.intents``)."""

@@ -170,3 +170,22 @@ def test_tfidf_weights_survive_persist_and_load(build, model_storage, execution_
     assert abs(matrix.multiply(matrix).sum(axis=1) - 1).max() < 1e-9  # unit rows
     assert (trained.clf.predict_proba(matrix)
             == loaded.clf.predict_proba(loaded._create_X(data.training_examples))).all()
+
+
+def test_a_longer_match_hides_the_shorter_ones_inside_it() -> None:
+    matcher = IntentLexiconMatcher(compile_intent_lexicon(INTENT_LEXICON_DIR))
+    names = matcher.intents
+    counts = matcher.counts("of course")
+    assert counts[names.index("affirm")] == 1
+    assert counts[names.index("language_course")] == 0
+    counts = matcher.counts("german course please, of course")
+    assert counts[names.index("language_course")] >= 1
+    assert counts[names.index("affirm")] == 1
+    assert matcher.matches_words(["a", "b"]) == []
+
+
+def test_longest_first_keeps_disjoint_and_identical_spans() -> None:
+    from bot.components.intent_lexicon import longest_first
+
+    found = [(0, 1, 5), (0, 2, 3), (1, 2, 4), (2, 3, 1), (2, 3, 2)]
+    assert longest_first(found) == [(0, 2, 3), (2, 3, 1), (2, 3, 2)]
