@@ -35,6 +35,15 @@ def require(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True)
+def one_rasa_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests put one Rasa (real or fake) on RASA_PORT. On two cores the default is two workers,
+    and the gateway would send about half of the conversations to RASA_PORT + 1, where nothing
+    listens (a test failed that way when its random conversation id hashed to the second
+    worker). ``test_rasa_workers.py`` asks for two explicitly."""
+    monkeypatch.setenv("RASA_WORKERS", "1")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
