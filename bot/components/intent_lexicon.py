@@ -43,8 +43,8 @@ CONVERSATION_INTENTS = ("greet", "goodbye", "thank", "affirm", "deny", "help", "
                         "bot_challenge", "choose_language", "inform", "out_of_scope",
                         "delete_my_data")
 INTENTS = TOPIC_INTENTS + CONVERSATION_INTENTS
-SIZE_RANGE = {**{i: (80, 250) for i in TOPIC_INTENTS},
-              **{i: (15, 60) for i in CONVERSATION_INTENTS}}
+SIZE_RANGE = {**{i: (80, 450) for i in TOPIC_INTENTS},
+              **{i: (15, 100) for i in CONVERSATION_INTENTS}}
 
 
 def entry_keys(entry: str) -> tuple[str, ...]:
