@@ -43,6 +43,10 @@ _MAP = {
     "\u06c0": "\u0647",  # ۀ (heh with yeh above, Persian ezafe)
     # Turkish dotted capital I casefolds to i + combining dot; make it a plain i
     "\u0130": "i",
+    # phones type the typographic apostrophe (j’ai, don’t) where lists have the plain one
+    "\u2019": "'",
+    "\u2018": "'",
+    "\u02bc": "'",
 }
 # Arabic-Indic (U+0660..) and Extended Arabic-Indic (Persian, U+06F0..) digits -> ASCII
 _MAP.update({chr(0x0660 + i): str(i) for i in range(10)})
