@@ -26,8 +26,8 @@ import numpy as np
 
 from bench import write_result
 from bot.components import lid_sources
-from bot.components.lid_data import LANGUAGES, generic_words, training_pairs
-from bot.components.lid_model import LanguageIdentifier, LidConfig
+from bot.components.lid_data import LANGUAGES, training_pairs
+from bot.components.lid_model import LanguageIdentifier, LidConfig, generic_for
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL_DIR = ROOT.parent / "shared" / "eval" / "lid"
@@ -88,8 +88,7 @@ def load_detector(train: bool = False,
                 return detector, f"rasa model {model.name}"
     config = config or LidConfig()
     pairs = training_pairs(ROOT / "data" / "nlu", TICO_TRAIN)
-    generic = list(generic_words(config.generic_per_language,
-                                 wordfreq_limit=config.wordfreq_limit))
+    generic = generic_for(config)
     detector = LanguageIdentifier.train(pairs, config, generic)
     return detector, f"trained now on {len(pairs)} texts and {len(generic)} package words"
 

@@ -19,14 +19,13 @@ from pathlib import Path
 
 from bench.lid_bench import TICO_TRAIN, _lid_closed, _lingua
 from bot.components.lid_data import (
-    generic_words,
     short_spans,
     stratified_split,
     telling,
     training_pairs,
     word_languages,
 )
-from bot.components.lid_model import LanguageIdentifier, LidConfig, word_pairs
+from bot.components.lid_model import LanguageIdentifier, LidConfig, generic_for, word_pairs
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 99
@@ -36,8 +35,7 @@ def dev_sets(config: LidConfig) -> tuple[list, list, dict[str, list[tuple[str, s
     """(training pairs, training package words, {set name: held-out (text, code)})."""
     pairs = training_pairs(ROOT / "data" / "nlu", TICO_TRAIN)
     train, held = stratified_split(pairs, 0.2, seed=SEED)
-    generic = list(generic_words(config.generic_per_language * 2,
-                                 wordfreq_limit=config.wordfreq_limit))
+    generic = generic_for(config, config.generic_per_language * 2)
     generic_train, generic_held = stratified_split(generic, 0.5, seed=SEED)
     chat = [(t, c) for t, c in held if len(t.split()) <= 12]
     spans = short_spans(held, 1, SEED)
@@ -95,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     for item in args.set:
         key, _, value = item.partition("=")
         overrides[key] = json.loads(value)
-    config = LidConfig(**overrides)
+    # the word-frequency table must not hold the reserved words the rare-word sets are made of
+    config = LidConfig(**{"words_holdout": True, **overrides})
     started = time.perf_counter()
     train, generic, sets = dev_sets(config)
     detector = LanguageIdentifier.train(train, config, generic)

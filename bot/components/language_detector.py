@@ -34,8 +34,8 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.components.lid_data import LANGUAGES, generic_words, training_pairs
-from bot.components.lid_model import LanguageIdentifier, LidConfig
+from bot.components.lid_data import LANGUAGES, training_pairs
+from bot.components.lid_model import LanguageIdentifier, LidConfig, generic_for
 
 logger = logging.getLogger(__name__)
 
@@ -121,8 +121,7 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
                 f"{nlu_dir}/<code>.yml and no TICO-19 file at {tico}"
             )
         lid_config = LidConfig(**self._config.get("lid", {}))
-        generic = list(generic_words(lid_config.generic_per_language,
-                                     wordfreq_limit=lid_config.wordfreq_limit))
+        generic = generic_for(lid_config)
         self._identifier = LanguageIdentifier.train(pairs, lid_config, generic)
         with self._model_storage.write_to(self._resource) as directory:
             self._identifier.save(Path(directory))

@@ -3,12 +3,13 @@
 Why a combination: no single model covers our 12 languages on short messages. lid.176 has no
 Tigrinya and is weak on one or two words; lingua is strong on short text but knows no Pashto,
 Kurmanji or Tigrinya; a fastText model trained on our own data knows all 12 and the way our
-users write (German words inside Arabic sentences, Finglish, Arabizi), but has seen little text.
-So the detector
+users write (German words inside Arabic sentences, Finglish, Arabizi), but has seen little text;
+word frequencies (``lid_words``: wordfreq's lists, our own counts for so ku ps ti) know which
+language writes a given word, and how often, but nothing of a word they lack. So the detector
 
 1. decides by script where the script decides: Ethiopic letters -> ``ti``, Pashto-only letters
    (ټ ډ ړ ږ ښ ګ ڼ ځ څ ې ۍ) in Arabic-script text -> ``ps``;
-2. otherwise combines the log-probabilities of the three models in a small conditional-logit
+2. otherwise combines the log-probabilities of the four sources in a small conditional-logit
    "stacker" (``Stacker``): one learned trust weight per source and length bucket, shared by
    all languages, plus per-language weights on orthographic side features (Persian vs Arabic
    letters, Kurmanji ê î û, Ukrainian і ї є ґ vs Russian ы э ъ ё, ...). No per-language bias
@@ -19,7 +20,8 @@ So the detector
 Training: fastText is first trained on 80% of the labelled text; the stacker is fitted on the
 other 20% (text fastText never saw, so the stacker learns fastText's real reliability) plus
 general words from installed packages (so it also sees how the sources fare outside our chat
-domain); then fastText is retrained on all the labelled text. Single words and word pairs cut
+domain); then fastText (and the own-count part of the word table) is retrained on all the
+labelled text. Single words and word pairs cut
 from the sentences are added (only those with a word that belongs to their language, see
 ``lid_data.word_languages``), because short messages are what the bot mostly gets.
 
@@ -48,6 +50,7 @@ from bot.components.lid_data import (
     telling,
     word_languages,
 )
+from bot.components.lid_words import WordFrequencies
 
 INDEX = {code: i for i, code in enumerate(LANGUAGES)}
 _EPS = 1e-4
@@ -75,7 +78,10 @@ class LidConfig:
     words per language the package vocabulary takes (150,000 scored the same as 30,000 on
     rarer held-out words, so the smaller list is kept). ``stack_l2`` is the L2 strength on
     the stacker's per-language side-feature weights: fixed, not scaled by the data size, so
-    that a language with few held-out texts cannot get extreme weights.
+    that a language with few held-out texts cannot get extreme weights. ``words_limit``: how
+    many of each wordfreq list's most frequent words the word-frequency source
+    (``lid_words``) holds (0: no wordfreq words, only our own counts for so ku ps ti);
+    ``words_holdout`` leaves out the words ``bench/lid_dev.py`` measures on.
     """
 
     ft_epoch: int = 10
@@ -92,6 +98,7 @@ class LidConfig:
     max_class_weight: float = 8.0
     generic_per_language: int = 3000
     generic_pairs: bool = True
+    generic_sentences: int = 300
     generic_in_fasttext: bool = False
     fixed_trust: list | None = None
     learn_bias: bool = False
@@ -102,6 +109,8 @@ class LidConfig:
     channel_prior: float = 3.0
     oov_trust: bool = True
     wordfreq_limit: int = 30_000
+    words_limit: int = 150_000
+    words_holdout: bool = False
     seed: int = 7
     extra: dict = field(default_factory=dict)
 
@@ -197,7 +206,7 @@ def _ft_probs(model, text: str) -> np.ndarray:  # noqa: ANN001
 # sources' reliability depends mostly on length (lid.176 is poor on one word, fine on ten).
 _BUCKET_LIMITS = (1, 2, 5)
 N_BUCKETS = len(_BUCKET_LIMITS) + 1
-N_SOURCES = 3  # fastText (ours), lid.176, lingua
+N_SOURCES = 4  # fastText (ours), lid.176, lingua, word frequencies
 
 
 def length_bucket(text: str) -> int:
@@ -252,8 +261,8 @@ _LINGUA_NEUTRAL = math.log(1.0 / len(lid_sources.LINGUA_CODES))
 
 
 def _evidence(ft: np.ndarray, lid: np.ndarray, lid_other: float, lingua: np.ndarray,
-              text: str, vocabulary: Vocabulary | None = None) -> Evidence:
-    log_probs = np.log(np.vstack([ft, lid, lingua]) + _EPS)
+              words: np.ndarray, text: str, vocabulary: Vocabulary | None = None) -> Evidence:
+    log_probs = np.log(np.vstack([ft, lid, lingua, words]) + _EPS)
     log_probs[2, _LINGUA_UNKNOWN] = _LINGUA_NEUTRAL
     side = np.concatenate([lid_sources.script_features(text), [math.log(lid_other + _EPS) / 9]])
     return Evidence(log_probs, side, bucket_of(text, vocabulary))
@@ -376,10 +385,12 @@ class Stacker:
 class LanguageIdentifier:
     """Names the language of a message among the 12 contract languages."""
 
-    def __init__(self, supervised, stacker: Stacker, config: LidConfig) -> None:  # noqa: ANN001
+    def __init__(self, supervised, stacker: Stacker, config: LidConfig,  # noqa: ANN001
+                 words: WordFrequencies) -> None:
         self.supervised = supervised
         self.stacker = stacker
         self.config = config
+        self.words = words
         self.vocabulary = Vocabulary(supervised) if config.oov_trust else None
 
     # --- training -----------------------------------------------------------------------
@@ -411,23 +422,29 @@ class LanguageIdentifier:
             held_aug = held_aug + generic_rest + generic_held
         if config.generic_pairs:  # ...and on two everyday words, where its trust is its own
             held_aug = held_aug + word_pairs(generic_rest + generic_held, config.seed)
+        if config.generic_sentences:  # ...and on long text in the languages TICO-19 lacks
+            held_aug = held_aug + word_sentences(config.generic_sentences, config.seed)
         first = _train_fasttext(_balanced(rest_aug, config), config)
         vocabulary = Vocabulary(first) if config.oov_trust else None
-        evidence = cls._evidence_many(first, [text for text, _ in held_aug], vocabulary)
+        # Like fastText, the word table the stacker is fitted with has not seen the held-out
+        # texts (our own counts for so ku ps ti); the final one counts all of them.
+        words = WordFrequencies.build(rest, config.words_limit, config.words_holdout)
+        evidence = cls._evidence_many(first, [text for text, _ in held_aug], words, vocabulary)
         labels = np.asarray([INDEX[code] for _, code in held_aug])
         stacker = Stacker.fit(evidence, labels, config)
         final = _train_fasttext(_balanced(rest_aug + held_aug, config), config)
-        return cls(final, stacker, config)
+        words = WordFrequencies.build(pairs, config.words_limit, config.words_holdout)
+        return cls(final, stacker, config, words)
 
     @staticmethod
-    def _evidence_many(model, texts: list[str],  # noqa: ANN001
+    def _evidence_many(model, texts: list[str], words: WordFrequencies,  # noqa: ANN001
                        vocabulary: Vocabulary | None = None) -> list[Evidence]:
         lingua = lid_sources.lingua_probs_many(texts)
         out = []
         for text, lingua_vector in zip(texts, lingua, strict=True):
             lid, other = lid_sources.lid176_probs(text)
-            out.append(_evidence(_ft_probs(model, text), lid, other, lingua_vector, text,
-                                 vocabulary))
+            out.append(_evidence(_ft_probs(model, text), lid, other, lingua_vector,
+                                 words.probabilities(text), text, vocabulary))
         return out
 
     # --- prediction -----------------------------------------------------------------------
@@ -436,7 +453,8 @@ class LanguageIdentifier:
         """What the stacker sees of one text."""
         lid, other = lid_sources.lid176_probs(text)
         return _evidence(_ft_probs(self.supervised, text), lid, other,
-                         lid_sources.lingua_probs(text), text, self.vocabulary)
+                         lid_sources.lingua_probs(text), self.words.probabilities(text), text,
+                         self.vocabulary)
 
     def probabilities(self, text: str) -> np.ndarray:
         """The stacker's probabilities over the 12 languages (no rules, no prior)."""
@@ -471,27 +489,35 @@ class LanguageIdentifier:
         directory.mkdir(parents=True, exist_ok=True)
         self.supervised.save_model(str(directory / _FT_FILE))
         np.savez(directory / _STACK_FILE, **self.stacker.arrays())
+        self.words.save(directory)
         (directory / _CONFIG_FILE).write_text(json.dumps(asdict(self.config)))
 
     @classmethod
     def load(cls, directory: Path) -> LanguageIdentifier:
-        """Read what ``save`` wrote."""
+        """Read what ``save`` wrote; ``FileNotFoundError`` or ``ValueError`` for a model
+        written by an older version of this class (retrain it)."""
         import fasttext
 
         directory = Path(directory)
-        fasttext.FastText.eprint = lambda *args, **kwargs: None
-        path = directory / _FT_FILE
-        if not path.exists():  # models trained before the file was renamed
-            path = directory / "lid_fasttext.ftz"
-        supervised = fasttext.load_model(str(path))
         with np.load(directory / _STACK_FILE, allow_pickle=False) as stored:
             stacker = Stacker(**{key: stored[key] for key in stored.files})
+        if stacker.weights.shape[0] != N_SOURCES:
+            raise ValueError(f"stacker of {stacker.weights.shape[0]} sources, not {N_SOURCES}")
+        words = WordFrequencies.load(directory)
         stored_config = json.loads((directory / _CONFIG_FILE).read_text())
         known = set(LidConfig.__dataclass_fields__)
         config = LidConfig(**{k: v for k, v in stored_config.items() if k in known})
-        # a model saved before ``oov_trust`` existed has one set of length buckets
-        config.oov_trust = stacker.weights.shape[1] == 2 * N_BUCKETS
-        return cls(supervised, stacker, config)
+        fasttext.FastText.eprint = lambda *args, **kwargs: None
+        supervised = fasttext.load_model(str(directory / _FT_FILE))
+        return cls(supervised, stacker, config, words)
+
+
+def generic_for(config: LidConfig, per_language: int | None = None) -> list[tuple[str, str]]:
+    """The package words (``lid_data.generic_words``) that ``config`` asks for."""
+    from bot.components.lid_data import generic_words
+
+    count = config.generic_per_language if per_language is None else per_language
+    return list(generic_words(count, wordfreq_limit=config.wordfreq_limit))
 
 
 def word_pairs(words: list[tuple[str, str]], seed: int) -> list[tuple[str, str]]:
@@ -509,6 +535,29 @@ def word_pairs(words: list[tuple[str, str]], seed: int) -> list[tuple[str, str]]
         # an odd last word stays out
         pairs += [(f"{a} {b}", code) for a, b in zip(items[::2], items[1::2], strict=False)]
     return pairs
+
+
+def word_sentences(per_language: int, seed: int,
+                   vocabulary: int = 5000) -> list[tuple[str, str]]:
+    """Runs of 6 to 14 everyday words of one language, drawn by a Zipf law over wordfreq's
+    ranking (for the languages wordfreq has).
+
+    Why: the stacker's long texts are otherwise TICO-19 sentences, in eight languages of which
+    lingua and lid.176 miss three; fitted on them alone, it trusted only our fastText model
+    on long text with unseen words, and followed it when it called a German sentence full of
+    names English while lingua, lid.176 and the word frequencies all said German.
+    """
+    from bot.components.lid_data import wordfreq_words
+
+    rng = random.Random(seed)
+    out = []
+    for code, words in sorted(wordfreq_words().items()):
+        ranked = words[:vocabulary]
+        weights = [1.0 / (rank + 10) for rank in range(len(ranked))]
+        for _ in range(per_language):
+            length = rng.randint(6, 14)
+            out.append((" ".join(rng.choices(ranked, weights=weights, k=length)), code))
+    return out
 
 
 def _balanced(pairs: list[tuple[str, str]], config: LidConfig) -> list[tuple[str, str]]:

@@ -30,6 +30,7 @@ def detector(tmp_path_factory: pytest.TempPathFactory) -> LanguageDetector:
         **LanguageDetector.get_default_config(),
         "nlu_dir": str(write_nlu_dir(tmp / "nlu", SMALL_NLU)),
         "tico_path": str(write_tico_sample(tmp / "tico.tsv")),
+        "lid": {"words_limit": 20_000},  # a smaller word table keeps this test fast
     }
     storage = LocalModelStorage(tmp)
     context = ExecutionContext(GraphSchema({}), model_id="lid-test")
@@ -155,3 +156,41 @@ def test_words_kept_for_measuring_are_never_trained_on() -> None:
     assert not any(dev_reserved(w) for w, _ in generic_words(500, wordfreq_limit=30_000))
     frequent = wordfreq.top_n_list("de", 5000)
     assert 0.15 < sum(map(dev_reserved, frequent)) / len(frequent) < 0.25
+
+
+def test_four_sources_and_a_model_of_three_is_refused(detector: LanguageDetector,
+                                                      tmp_path: Path) -> None:
+    import numpy as np
+
+    from bot.components.lid_model import N_SOURCES, LanguageIdentifier
+
+    identifier = detector._identifier
+    assert identifier.stacker.weights.shape[0] == N_SOURCES == 4
+    assert identifier.evidence("ich brauche hilfe").log_probs.shape == (N_SOURCES, 12)
+    identifier.save(tmp_path)
+    stored = dict(np.load(tmp_path / "lid_stacker.npz"))
+    stored["weights"] = stored["weights"][:3]  # as written before the word source existed
+    np.savez(tmp_path / "lid_stacker.npz", **stored)
+    with pytest.raises(ValueError):
+        LanguageIdentifier.load(tmp_path)
+
+
+def test_the_word_source_knows_words_the_chat_data_lacks(detector: LanguageDetector) -> None:
+    """French words the small chat data never had: the word table names them, and the stacker
+    listens to it on single words."""
+    from bot.components.lid_model import INDEX, N_BUCKETS
+
+    identifier = detector._identifier
+    for word in ("fermer", "humide", "arriver"):
+        assert identifier.evidence(word).log_probs[3].argmax() == INDEX["fr"], word
+    assert identifier.stacker.weights[3, [0, N_BUCKETS]].max() > 0
+
+
+def test_word_sentences_are_long_runs_of_one_language() -> None:
+    from bot.components.lid_data import WORDFREQ_CODES
+    from bot.components.lid_model import word_sentences
+
+    sentences = word_sentences(3, seed=5)
+    assert sorted({code for _, code in sentences}) == sorted(WORDFREQ_CODES)
+    assert all(6 <= len(text.split()) <= 14 for text, _ in sentences)
+    assert sentences == word_sentences(3, seed=5)
