@@ -61,34 +61,45 @@ def load_file(path: Path) -> dict[str, list[str]]:
 
 
 def compile_intent_lexicon(directory: Path = INTENT_LEXICON_DIR) -> dict[str, Any]:
-    """All language files as one JSON-serialisable dict: ``{"intents": [...], "entries":
-    [[intent_index, [key, ...]], ...]}``. An entry found under several intents (in different
-    languages) keeps each of them: the classifier weighs them."""
-    entries: set[tuple[int, tuple[str, ...]]] = set()
-    for path in sorted(Path(directory).glob("*.yml")):
-        for intent, words in load_file(path).items():
+    """All language files as one JSON-serialisable dict: ``{"intents": [...], "languages":
+    [...], "entries": [[intent_index, [key, ...], [language_index, ...]], ...]}``.
+
+    An entry found under several intents (in different languages) keeps each of them: the
+    classifier weighs them. Each entry remembers the files it is written in, so a match can
+    be told apart as a word of the message's own language ("ye" is English for yes, but in a
+    Kurmanji message it is the verb "is")."""
+    languages = sorted(path.stem for path in Path(directory).glob("*.yml"))
+    entries: dict[tuple[int, tuple[str, ...]], set[int]] = {}
+    for code in languages:
+        for intent, words in load_file(Path(directory) / f"{code}.yml").items():
             if intent not in INTENTS:
                 continue
             for word in words:
                 keys = entry_keys(word)
                 if keys and len(keys) <= MAX_PHRASE_WORDS:
-                    entries.add((INTENTS.index(intent), keys))
-    return {"intents": list(INTENTS),
-            "entries": [[i, list(keys)] for i, keys in sorted(entries)]}
+                    entries.setdefault((INTENTS.index(intent), keys), set()).add(
+                        languages.index(code))
+    return {"intents": list(INTENTS), "languages": languages,
+            "entries": [[i, list(keys), sorted(codes)]
+                        for (i, keys), codes in sorted(entries.items())]}
 
 
-def longest_first(found: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+Match = tuple[int, int, int, frozenset]  # first token, end token, intent index, languages
+
+
+def longest_first(found: list[Match]) -> list[Match]:
     """Keep a match only if no longer match covers any of its words.
 
     Why: inside "of course" (affirm) the word "course" is no language course, and inside
     "language course" the word "language" is no request to change the bot's language. Matches
     of the same words under two intents are both kept (the lexicon check reports them).
     """
-    kept: list[tuple[int, int, int]] = []
-    for start, end, index in sorted(found, key=lambda m: (m[0] - m[1], m[0])):
-        if all((start, end) == (s, e) or end <= s or start >= e for s, e, _ in kept):
-            kept.append((start, end, index))
-    return sorted(kept)
+    kept: list[Match] = []
+    for match in sorted(found, key=lambda m: (m[0] - m[1], m[0], m[2])):
+        start, end = match[0], match[1]
+        if all((start, end) == (k[0], k[1]) or end <= k[0] or start >= k[1] for k in kept):
+            kept.append(match)
+    return sorted(kept, key=lambda m: (m[0], m[1], m[2]))
 
 
 class IntentLexiconMatcher:
@@ -96,14 +107,17 @@ class IntentLexiconMatcher:
 
     def __init__(self, compiled: dict[str, Any]) -> None:
         self.intents: list[str] = list(compiled["intents"])
-        # first key -> [(keys, intent index)]; exact and prefix tables for the first word.
-        self._exact: dict[str, list[tuple[tuple[str, ...], int]]] = {}
-        self._prefix: dict[str, list[tuple[tuple[str, ...], int]]] = {}
-        for index, keys in compiled["entries"]:
+        self.languages: list[str] = list(compiled.get("languages", []))
+        # first key -> [(keys, intent index, languages)]; exact and prefix tables for the
+        # first word.
+        self._exact: dict[str, list[tuple[tuple[str, ...], int, frozenset]]] = {}
+        self._prefix: dict[str, list[tuple[tuple[str, ...], int, frozenset]]] = {}
+        for index, keys, *rest in compiled["entries"]:
             keys = tuple(keys)
-            self._exact.setdefault(keys[0], []).append((keys, index))
+            codes = frozenset(self.languages[i] for i in (rest[0] if rest else []))
+            self._exact.setdefault(keys[0], []).append((keys, index, codes))
             if len(keys) == 1 and len(keys[0]) >= min_prefix(keys[0]):
-                self._prefix.setdefault(keys[0], []).append((keys, index))
+                self._prefix.setdefault(keys[0], []).append((keys, index, codes))
 
     @staticmethod
     def _word_matches(entry_key: str, forms: tuple[str, ...], prefix: bool) -> bool:
@@ -114,8 +128,9 @@ class IntentLexiconMatcher:
                 return True
         return False
 
-    def _candidates(self, forms: tuple[str, ...]) -> Iterable[tuple[tuple[str, ...], int]]:
-        seen: set[tuple[tuple[str, ...], int]] = set()
+    def _candidates(self, forms: tuple[str, ...],
+                    ) -> Iterable[tuple[tuple[str, ...], int, frozenset]]:
+        seen: set[tuple[tuple[str, ...], int, frozenset]] = set()
         for form in forms:
             for item in self._exact.get(form, ()):
                 if item not in seen:
@@ -137,16 +152,17 @@ class IntentLexiconMatcher:
             forms.append((key,) if bare == key else (key, bare))
         return forms
 
-    def matches(self, text: str) -> list[tuple[int, int, int]]:
-        """``(first_token, end_token, intent_index)`` for every entry found in ``text``."""
+    def matches(self, text: str) -> list[Match]:
+        """``(first_token, end_token, intent_index, languages)`` for every entry found in
+        ``text``; ``languages``: the codes of the files that list the entry."""
         return self.matches_words([token.text for token in tokenize_text(text)])
 
-    def matches_words(self, words: list[str]) -> list[tuple[int, int, int]]:
+    def matches_words(self, words: list[str]) -> list[Match]:
         """Like ``matches`` for a text already split into words (the pipeline's tokens)."""
         forms = self.token_forms(words)
         found = []
         for start, first in enumerate(forms):
-            for keys, index in self._candidates(first):
+            for keys, index, codes in self._candidates(first):
                 end = start + len(keys)
                 if end > len(forms):
                     continue
@@ -154,13 +170,13 @@ class IntentLexiconMatcher:
                         self._word_matches(k, forms[start + j], prefix=(j == len(keys) - 1))
                         for j, k in enumerate(keys) if j > 0):
                     continue
-                found.append((start, end, index))
+                found.append((start, end, index, codes))
         return longest_first(found)
 
     def counts(self, text: str) -> list[int]:
         """Number of entries found per intent (index order of ``self.intents``)."""
         counts = [0] * len(self.intents)
-        for _, _, index in self.matches(text):
+        for _, _, index, _ in self.matches(text):
             counts[index] += 1
         return counts
 
@@ -219,8 +235,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(problems) if problems else f"ok: {len(files)} file(s)")
         return 1 if problems else 0
     matcher = IntentLexiconMatcher(compile_intent_lexicon())
-    for start, end, index in matcher.matches(args.text):
-        print(start, end, matcher.intents[index])
+    for start, end, index, codes in matcher.matches(args.text):
+        print(start, end, matcher.intents[index], " ".join(sorted(codes)))
     return 0
 
 

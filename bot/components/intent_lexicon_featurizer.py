@@ -5,6 +5,13 @@ braucht einen Kinderarzt und einen Kita-Platz" points two ways). Each intent of 
 feature column; the classifier learns from the examples how much each column counts, and a
 word it never saw in an example still moves the message towards the lexicon's intent.
 
+With ``own_language`` a second block of columns counts only the matches of entries written in
+the message's own language (the ``language`` entity of the LanguageDetector, which runs before
+this component on training examples too). All twelve files are matched against every message,
+so a short entry of one language hits a common word of another (English "ye" for yes is the
+Kurmanji verb "is"; Arabizi "nade" is Kurmanji "does not give"); the classifier learns to trust
+the own-language matches more.
+
 ``train()`` compiles ``lexicon/intents/*.yml`` and persists it in the model, so a trained model
 keeps the lexicon it was trained with.
 """
@@ -21,7 +28,12 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.featurizers.sparse_featurizer.sparse_featurizer import SparseFeaturizer
-from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_TYPE,
+    ENTITY_ATTRIBUTE_VALUE,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -37,6 +49,14 @@ logger = logging.getLogger(__name__)
 _LEXICON_FILE = "intent_lexicon.json"
 
 
+def message_language(message: Message) -> str | None:
+    """The code of the ``language`` entity the LanguageDetector set, if any."""
+    for entity in message.get(ENTITIES) or []:
+        if entity.get(ENTITY_ATTRIBUTE_TYPE) == "language":
+            return entity.get(ENTITY_ATTRIBUTE_VALUE)
+    return None
+
+
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True
 )
@@ -48,7 +68,7 @@ class IntentLexiconFeaturizer(SparseFeaturizer, GraphComponent):
         """``lexicon_dir``: the YAML files; ``weight``: the value of one match (the count
         featurizers give 1 per word, so 1.0 makes a lexicon match count like a seen word)."""
         return {**SparseFeaturizer.get_default_config(),
-                "lexicon_dir": str(INTENT_LEXICON_DIR), "weight": 1.0}
+                "lexicon_dir": str(INTENT_LEXICON_DIR), "weight": 1.0, "own_language": False}
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
@@ -115,15 +135,21 @@ class IntentLexiconFeaturizer(SparseFeaturizer, GraphComponent):
         """Add sequence (per token) and sentence (sum) features to each message's text."""
         if self._matcher is None:
             return messages
-        width = len(self._matcher.intents)
+        intents = len(self._matcher.intents)
+        own_language = bool(self._config["own_language"])
+        width = 2 * intents if own_language else intents
         weight = float(self._config["weight"])
         for message in messages:
             tokens = message.get(TOKENS_NAMES[TEXT]) or []
             if not message.get(TEXT) or not tokens:
                 continue
+            language = message_language(message) if own_language else None
             sequence = np.zeros((len(tokens), width))
-            for start, _end, index in self._matcher.matches_words([t.text for t in tokens]):
+            for start, _end, index, codes in self._matcher.matches_words(
+                    [t.text for t in tokens]):
                 sequence[start, index] += weight
+                if language in codes:
+                    sequence[start, intents + index] += weight
             sentence = sequence.sum(axis=0, keepdims=True)
             self.add_features_to_message(scipy.sparse.coo_matrix(sequence),
                                          scipy.sparse.coo_matrix(sentence), TEXT, message)

@@ -66,8 +66,12 @@ def channel_language(message: Message) -> str | None:
     return None
 
 
+# Also a MESSAGE_FEATURIZER: Rasa then runs ``process_training_data`` on the training
+# examples, so the components after it see each example's language in training as they will
+# at run time (IntentLexiconFeaturizer's own-language columns).
 @DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True
+    [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR,
+     DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=True
 )
 class LanguageDetector(GraphComponent, EntityExtractorMixin):
     """Adds the entity ``language`` (one of the 12 contract codes) to every message."""
@@ -144,6 +148,11 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
             logger.warning("LanguageDetector: no trained model found, detector is untrained")
             identifier = None
         return cls(config, model_storage, resource, identifier)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Name the language of every training example, as ``process`` does at run time."""
+        self.process(training_data.training_examples)
+        return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Add the ``language`` entity to each message (replacing an earlier one)."""

@@ -189,3 +189,35 @@ def test_longest_first_keeps_disjoint_and_identical_spans() -> None:
 
     found = [(0, 1, 5), (0, 2, 3), (1, 2, 4), (2, 3, 1), (2, 3, 2)]
     assert longest_first(found) == [(0, 2, 3), (2, 3, 1), (2, 3, 2)]
+
+
+def test_own_language_columns_count_only_entries_of_the_message_language(
+        build, tmp_path: Path) -> None:
+    """English "ye" (yes) must not pass for an answer in a Kurmanji message, where "ye" is
+    the verb "is"; "doktor" is written in both files and counts for both."""
+    directory = tmp_path / "intents"
+    directory.mkdir()
+    (directory / "en.yml").write_text("affirm: [ye]\nhealth: [doktor]\n", encoding="utf-8")
+    (directory / "ku.yml").write_text("health: [doktor]\n", encoding="utf-8")
+    compiled = compile_intent_lexicon(directory)
+    assert compiled["languages"] == ["en", "ku"]
+    featurizer = build(IntentLexiconFeaturizer,
+                       {"lexicon_dir": str(directory), "own_language": True},
+                       training_data({}), "lexicon-own")
+    affirm, health, width = INTENTS.index("affirm"), INTENTS.index("health"), len(INTENTS)
+
+    def row(text: str, language: str | None) -> np.ndarray:
+        [message] = tokenized([text])
+        if language:
+            message.set("entities", [{"entity": "language", "value": language,
+                                      "start": 0, "end": len(text)}])
+        featurizer.process([message])
+        return message.get_sparse_features(TEXT)[1].features.toarray()[0]
+
+    kurmanji = row("doktor li ku ye", "ku")
+    assert kurmanji.shape == (2 * width,)
+    assert kurmanji[affirm] == 1 and kurmanji[width + affirm] == 0
+    assert kurmanji[health] == 1 and kurmanji[width + health] == 1
+    english = row("ye doktor", "en")
+    assert english[width + affirm] == 1 and english[width + health] == 1
+    assert row("ye", None)[width:].sum() == 0  # no language known: no own-language counts

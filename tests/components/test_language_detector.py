@@ -194,3 +194,15 @@ def test_word_sentences_are_long_runs_of_one_language() -> None:
     assert sorted({code for _, code in sentences}) == sorted(WORDFREQ_CODES)
     assert all(6 <= len(text.split()) <= 14 for text, _ in sentences)
     assert sentences == word_sentences(3, seed=5)
+
+
+def test_training_examples_get_their_language(detector: LanguageDetector) -> None:
+    """Rasa runs ``process_training_data`` in training (the detector is also registered as a
+    featurizer), so later components see each example's language as they will at run time."""
+    data = detector.process_training_data(training_data(SMALL_NLU))
+    languages = {example.get("text"): [e["value"] for e in example.get("entities")
+                                       if e["entity"] == "language"]
+                 for example in data.training_examples}
+    assert all(len(found) == 1 for found in languages.values())
+    assert languages["i need a doctor"] == ["en"]
+    assert languages["мне нужен врач"] == ["ru"]
