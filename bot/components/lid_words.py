@@ -98,20 +98,29 @@ class WordFrequencies:
 
     @classmethod
     def build(cls, pairs: Iterable[tuple[str, str]], limit: int = 150_000,
-              holdout: bool = False) -> WordFrequencies:
+              holdout: bool = False, own_floor: float = FLOOR) -> WordFrequencies:
         """The table from wordfreq's lists and the (text, code) training ``pairs``.
 
         ``holdout`` leaves out the words ``lid_data.dev_reserved`` keeps for measuring, so that
-        ``bench/lid_dev.py`` scores words no part of the detector has seen.
+        ``bench/lid_dev.py`` scores words no part of the detector has seen. ``own_floor``:
+        what a word gets in a language counted from our own (small) text when that text lacks
+        it; a few thousand sentences miss many words of the language, so their absence says
+        less than a 150,000-word list's absence does.
         """
+        own_missing = int(round(own_floor * _TENTHS))
+        own_columns = [INDEX[code] for code in LANGUAGES if code not in WORDFREQ_CODES]
         rows: dict[int, np.ndarray] = {}
         for code, word, log10 in [*_wordfreq_lists(limit, holdout), *_own_counts(pairs)]:
             key = word_hash(word)
             row = rows.get(key)
             if row is None:
                 row = rows[key] = np.full(len(LANGUAGES), _MISSING, dtype=np.int8)
+                row[own_columns] = own_missing
             value = max(_MISSING + 1, min(0, int(round(log10 * _TENTHS))))
-            row[INDEX[code]] = max(row[INDEX[code]], value)
+            if code in WORDFREQ_CODES:  # two list entries can fold to one key: keep the higher
+                row[INDEX[code]] = max(row[INDEX[code]], value)
+            else:  # one count per word
+                row[INDEX[code]] = value
         keys = np.fromiter(rows, dtype=np.uint64, count=len(rows))
         order = np.argsort(keys)
         table = np.stack([rows[int(k)] for k in keys[order]]) if rows else np.zeros(

@@ -206,3 +206,30 @@ def test_training_examples_get_their_language(detector: LanguageDetector) -> Non
     assert all(len(found) == 1 for found in languages.values())
     assert languages["i need a doctor"] == ["en"]
     assert languages["мне нужен врач"] == ["ru"]
+
+
+def test_language_trust_corrects_a_source_that_underrates_one_language() -> None:
+    """A source that always puts Russian second behind Ukrainian on Russian text: one shared
+    trust weight cannot repair that; a per-language trust (``language_trust``) can."""
+    import numpy as np
+
+    from bot.components.lid_model import INDEX, N_SOURCES, Evidence, LidConfig, Stacker
+
+    def evidence(first: str, second: str, p_first: float) -> Evidence:
+        probs = np.full((N_SOURCES, 12), 1e-3)
+        probs[:, INDEX[first]], probs[:, INDEX[second]] = p_first, 0.95 - p_first
+        return Evidence(np.log(probs), np.zeros(3), 0)
+
+    rows = ([(evidence("uk", "ru", 0.6), INDEX["ru"])] * 50     # Russian text, uk said first
+            + [(evidence("uk", "ru", 0.9), INDEX["uk"])] * 50   # Ukrainian text
+            + [(evidence("de", "en", 0.8), INDEX["de"])] * 50
+            + [(evidence("en", "de", 0.8), INDEX["en"])] * 50)
+    labels = np.asarray([label for _, label in rows])
+    shared = Stacker.fit([e for e, _ in rows], labels, LidConfig(language_trust=False))
+    per_language = Stacker.fit([e for e, _ in rows], labels, LidConfig(language_trust=True))
+    assert not shared.language_trust.any()
+    russian = rows[0][0]
+    assert shared.probabilities(russian).argmax() == INDEX["uk"]
+    assert per_language.probabilities(russian).argmax() == INDEX["ru"]
+    assert per_language.probabilities(rows[50][0]).argmax() == INDEX["uk"]
+    assert per_language.probabilities(rows[100][0]).argmax() == INDEX["de"]

@@ -80,3 +80,17 @@ def test_save_and_load_keep_the_table(table: WordFrequencies, tmp_path: Path) ->
     assert len(loaded) == len(table) > 20_000
     for text in ("fermer", "dixwazim", "attention please"):
         assert np.array_equal(loaded.probabilities(text), table.probabilities(text))
+
+
+def test_own_floor_only_for_words_our_own_text_lacks() -> None:
+    """A word missing from a few thousand sentences of Somali is weaker evidence against
+    Somali than a word missing from 150,000 words of an English list."""
+    own = [("guri cusub", "so")]
+    strict = WordFrequencies.build(own, limit=2_000)
+    lenient = WordFrequencies.build(own, limit=2_000, own_floor=-6.5)
+    english = lenient.lookup("would")[0]
+    assert strict.lookup("would")[0][CODE["so"]] == FLOOR
+    assert english[CODE["so"]] == -6.5 and english[CODE["ku"]] == -6.5
+    assert english[CODE["fr"]] == FLOOR  # wordfreq's languages keep the strict floor
+    # a word of our own text keeps its counted frequency
+    assert lenient.lookup("guri")[0][CODE["so"]] == strict.lookup("guri")[0][CODE["so"]] > -6.5
