@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.components.lid_data import LANGUAGES, WORDFREQ_CODES, dev_reserved
-from bot.components.lid_sources import one_line
+from bot.components.lid_sources import one_line, script_of
 
 INDEX = {code: i for i, code in enumerate(LANGUAGES)}
 FLOOR = -8.5  # log10 frequency of a word a language's table lacks (below every listed word)
@@ -42,6 +42,10 @@ _FILE = "lid_words.npz"
 # (wordfreq's lists are written without them), apostrophes inside words ("aujourd'hui").
 _NOT_WORD = re.compile(r"[^\w']|[\d_]")
 _DROP = dict.fromkeys([*range(0x064B, 0x0660), 0x0670, 0x0640, 0x200C, 0x200D])
+# The script each language without a wordfreq list is written in: our own text in it also
+# holds German and English words ("Notunterkunft" in a Tigrinya message), which must not
+# count as words of Tigrinya.
+OWN_SCRIPTS = {"so": "latin", "ku": "latin", "ps": "arabic", "ti": "ethiopic"}
 
 
 def words_of(text: str) -> list[str]:
@@ -77,12 +81,13 @@ def _wordfreq_lists(limit: int, holdout: bool) -> Iterable[tuple[str, str, float
 
 def _own_counts(pairs: Iterable[tuple[str, str]]) -> Iterable[tuple[str, str, float]]:
     """(code, word, log10 relative frequency) from training text, for the languages without
-    a wordfreq list."""
-    counts: dict[str, Counter] = {code: Counter() for code in LANGUAGES
-                                  if code not in WORDFREQ_CODES}
+    a wordfreq list; only words in the language's own script (``OWN_SCRIPTS``)."""
+    counts: dict[str, Counter] = {code: Counter() for code in OWN_SCRIPTS}
     for text, code in pairs:
         if code in counts:
-            counts[code].update(words_of(text))
+            script = OWN_SCRIPTS[code]
+            counts[code].update(word for word in words_of(text)
+                                if all(script_of(c) == script for c in word if c != "'"))
     for code, counter in counts.items():
         total = sum(counter.values())
         for word, count in counter.items():

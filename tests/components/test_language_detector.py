@@ -128,8 +128,23 @@ def test_word_pairs_join_two_words_of_one_language_each_used_once() -> None:
 
 
 def test_trust_weights_are_never_negative(detector: LanguageDetector) -> None:
-    """A source's confident answer must never count against that answer."""
-    assert (detector._identifier.stacker.weights >= 0).all()
+    """A source's confident answer must never count against that answer: lowering one
+    source's probability of a language never raises that language's score (for every
+    length bucket, with the per-language trust factors)."""
+    import numpy as np
+
+    stacker = detector._identifier.stacker
+    assert (stacker.weights >= 0).all()
+    evidence = detector._identifier.evidence("ich brauche hilfe")
+    for bucket in range(stacker.weights.shape[1]):
+        evidence.bucket = bucket
+        before = stacker.logits(evidence)
+        for source in range(evidence.log_probs.shape[0]):
+            lowered = evidence.log_probs.copy()
+            lowered[source] -= 1.0
+            after = stacker.logits(type(evidence)(lowered, evidence.side, bucket))
+            assert (after <= before + 1e-9).all(), (bucket, source)
+        assert np.isfinite(before).all()
 
 
 def test_texts_with_unseen_words_get_their_own_trust(detector: LanguageDetector) -> None:

@@ -94,3 +94,16 @@ def test_own_floor_only_for_words_our_own_text_lacks() -> None:
     assert english[CODE["fr"]] == FLOOR  # wordfreq's languages keep the strict floor
     # a word of our own text keeps its counted frequency
     assert lenient.lookup("guri")[0][CODE["so"]] == strict.lookup("guri")[0][CODE["so"]] > -6.5
+
+
+def test_own_counts_keep_only_words_in_the_languages_script() -> None:
+    """Tigrinya and Pashto messages hold German words ("Notunterkunft", "Termin"): they are
+    no evidence for Tigrinya or Pashto."""
+    from bot.components.lid_data import WORDFREQ_CODES
+    from bot.components.lid_words import OWN_SCRIPTS
+
+    assert set(OWN_SCRIPTS) == set(LANGUAGES) - set(WORDFREQ_CODES)
+    table = WordFrequencies.build([("ናይ notunterkunft ሓገዝ", "ti"), ("د termin لپاره", "ps")],
+                                  limit=1_000)
+    assert table.lookup("ሓገዝ")[1] == 1 and table.lookup("لپاره")[1] == 1
+    assert table.lookup("notunterkunft")[1] == 0 and table.lookup("termin")[1] == 0
