@@ -303,10 +303,12 @@ class Stacker:
         self.side_scale = side_scale
         self.language_trust = (np.zeros((weights.shape[0], len(bias)))
                                if language_trust is None else language_trust)
+        # (S, buckets, 12): the trust of each source per length bucket and language
+        self._trust = weights[:, :, None] * np.exp(self.language_trust)[:, None, :]
 
     def logits(self, evidence: Evidence) -> np.ndarray:
         side = (evidence.side - self.side_mean) / self.side_scale
-        trust = self.weights[:, evidence.bucket][:, None] * np.exp(self.language_trust)
+        trust = self._trust[:, evidence.bucket]
         return (np.einsum("sk,sk->k", trust, evidence.log_probs) + self.bias
                 + self.side_weights @ side)
 
@@ -457,15 +459,13 @@ class LanguageIdentifier:
         vocabulary = Vocabulary(first) if config.oov_trust else None
         # Like fastText, the word table the stacker is fitted with has not seen the held-out
         # texts (our own counts for so ku ps ti); the final one counts all of them.
-        words = WordFrequencies.build(rest, config.words_limit, config.words_holdout,
-                                      config.own_floor)
+        lists = WordFrequencies.from_lists(config.words_limit, config.words_holdout)
+        words = lists.with_own_counts(rest, config.own_floor)
         evidence = cls._evidence_many(first, [text for text, _ in held_aug], words, vocabulary)
         labels = np.asarray([INDEX[code] for _, code in held_aug])
         stacker = Stacker.fit(evidence, labels, config)
         final = _train_fasttext(_balanced(rest_aug + held_aug, config), config)
-        words = WordFrequencies.build(pairs, config.words_limit, config.words_holdout,
-                                      config.own_floor)
-        return cls(final, stacker, config, words)
+        return cls(final, stacker, config, lists.with_own_counts(pairs, config.own_floor))
 
     @staticmethod
     def _evidence_many(model, texts: list[str], words: WordFrequencies,  # noqa: ANN001

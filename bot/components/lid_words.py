@@ -55,6 +55,11 @@ def words_of(text: str) -> list[str]:
     return [w.strip("'") for w in _NOT_WORD.sub(" ", cleaned).split() if w.strip("'")]
 
 
+def _tenths(log10: float) -> int:
+    """A log10 frequency as stored: int8 tenths, above the floor, at most 0."""
+    return max(_MISSING + 1, min(0, int(round(log10 * _TENTHS))))
+
+
 def word_hash(word: str) -> int:
     """A stable 64-bit key (Python's ``hash`` changes between processes)."""
     return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(),
@@ -104,33 +109,52 @@ class WordFrequencies:
     @classmethod
     def build(cls, pairs: Iterable[tuple[str, str]], limit: int = 150_000,
               holdout: bool = False, own_floor: float = FLOOR) -> WordFrequencies:
-        """The table from wordfreq's lists and the (text, code) training ``pairs``.
+        """The table from wordfreq's lists and the (text, code) training ``pairs``
+        (``from_lists`` then ``with_own_counts``)."""
+        return cls.from_lists(limit, holdout).with_own_counts(pairs, own_floor)
+
+    @classmethod
+    def from_lists(cls, limit: int = 150_000, holdout: bool = False) -> WordFrequencies:
+        """The table of wordfreq's lists alone (the slow part: about 13 s for 150,000 words
+        per language, so training builds it once and adds its own counts twice).
 
         ``holdout`` leaves out the words ``lid_data.dev_reserved`` keeps for measuring, so that
-        ``bench/lid_dev.py`` scores words no part of the detector has seen. ``own_floor``:
-        what a word gets in a language counted from our own (small) text when that text lacks
-        it; a few thousand sentences miss many words of the language, so their absence says
-        less than a 150,000-word list's absence does.
+        ``bench/lid_dev.py`` scores words no part of the detector has seen.
         """
-        own_missing = int(round(own_floor * _TENTHS))
-        own_columns = [INDEX[code] for code in LANGUAGES if code not in WORDFREQ_CODES]
         rows: dict[int, np.ndarray] = {}
-        for code, word, log10 in [*_wordfreq_lists(limit, holdout), *_own_counts(pairs)]:
+        for code, word, log10 in _wordfreq_lists(limit, holdout):
             key = word_hash(word)
             row = rows.get(key)
             if row is None:
                 row = rows[key] = np.full(len(LANGUAGES), _MISSING, dtype=np.int8)
-                row[own_columns] = own_missing
-            value = max(_MISSING + 1, min(0, int(round(log10 * _TENTHS))))
-            if code in WORDFREQ_CODES:  # two list entries can fold to one key: keep the higher
-                row[INDEX[code]] = max(row[INDEX[code]], value)
-            else:  # one count per word
-                row[INDEX[code]] = value
+            # two list entries can fold to one key: keep the higher
+            row[INDEX[code]] = max(row[INDEX[code]], _tenths(log10))
         keys = np.fromiter(rows, dtype=np.uint64, count=len(rows))
         order = np.argsort(keys)
         table = np.stack([rows[int(k)] for k in keys[order]]) if rows else np.zeros(
             (0, len(LANGUAGES)), dtype=np.int8)
         return cls(keys[order], table)
+
+    def with_own_counts(self, pairs: Iterable[tuple[str, str]],
+                        own_floor: float = FLOOR) -> WordFrequencies:
+        """A new table: this one plus our own counts for so ku ps ti (``OWN_SCRIPTS``).
+
+        ``own_floor``: what a word gets in such a language when our own (small) text lacks
+        it; a few thousand sentences miss many words of the language, so their absence says
+        less than a 150,000-word list's absence does.
+        """
+        counted: dict[int, dict[int, int]] = {}
+        for code, word, log10 in _own_counts(pairs):
+            counted.setdefault(word_hash(word), {})[INDEX[code]] = _tenths(log10)
+        own_keys = np.fromiter(counted, dtype=np.uint64, count=len(counted))
+        keys = np.union1d(self.keys, own_keys)
+        table = np.full((len(keys), len(LANGUAGES)), _MISSING, dtype=np.int8)
+        table[np.searchsorted(keys, self.keys)] = self.table
+        table[:, [INDEX[code] for code in OWN_SCRIPTS]] = int(round(own_floor * _TENTHS))
+        for row, key in zip(np.searchsorted(keys, own_keys), counted, strict=True):
+            for column, value in counted[key].items():
+                table[row, column] = value
+        return type(self)(keys, table)
 
     def __len__(self) -> int:
         return len(self.keys)
