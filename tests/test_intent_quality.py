@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.nlu_bench import _parse_all, load_examples, top_intent, train_model
+from bench.nlu_bench import _parse_all, fold_splits, load_examples, top_intent, train_model
 
 FLOOR_ALL = 0.86  # macro F1 over all held-out examples
 FLOOR_LANGUAGE = 0.82  # macro F1 in every language
@@ -25,12 +25,8 @@ FLOOR_TOPIC_RECALL = 0.75  # share of each topic intent's held-out examples foun
 @pytest.fixture(scope="module")
 def held_out(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, str, str, str]]:
     """(text, gold intent, language, predicted intent) for the first fold's test part."""
-    from sklearn.model_selection import StratifiedKFold
-
     rows = load_examples()
-    strata = [f"{language}|{intent}" for _, intent, language in rows]
-    splitter = StratifiedKFold(n_splits=5, shuffle=True, random_state=42)
-    train_idx, test_idx = next(splitter.split(rows, strata))
+    train_idx, test_idx = next(iter(fold_splits(rows, 5)))
     work: Path = tmp_path_factory.mktemp("intent-quality")
     model = train_model([rows[i] for i in train_idx], work, "fold0")
     parses, _ = asyncio.run(_parse_all(model, [rows[i][0] for i in test_idx]))
