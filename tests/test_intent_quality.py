@@ -64,3 +64,25 @@ def test_every_topic_is_recognised(held_out) -> None:
     low = {intent: round(value, 3) for intent, value in recall.items()
            if value < FLOOR_TOPIC_RECALL}
     assert not low, f"recall below {FLOOR_TOPIC_RECALL}: {low}"
+
+
+def test_data_round_comparison_reads_an_old_revision_and_finds_what_was_added() -> None:
+    """``nlu_bench --held-out-from REV`` relies on these two: the examples of a revision are
+    read from git (the first commit with 12 language files has fewer examples than today),
+    and ``added_since`` returns exactly the rows that an older list lacks."""
+    import subprocess
+
+    from bench.nlu_bench import ROOT, added_since
+
+    current = load_examples()
+    data_edited = subprocess.run(["git", "status", "--porcelain", "data/nlu"], cwd=ROOT,
+                                 capture_output=True, text=True, check=True).stdout.strip()
+    if not data_edited:  # always so in CI's clean clone
+        assert load_examples("HEAD") == current
+    older = current[::2]
+    added = added_since(current, older)
+    assert added == current[1::2]
+    assert added_since(current, current) == []
+    round4 = load_examples("1aa8f81")  # before the audit and round 5 of the NLU data
+    assert 16_000 < len(round4) < len(current)
+    assert {language for *_, language in round4} == {language for *_, language in current}
