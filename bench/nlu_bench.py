@@ -44,20 +44,18 @@ FALLBACK = "nlu_fallback"
 def load_examples(revision: str | None = None) -> list[tuple[str, str, str]]:
     """(text, intent, language) for every example of ``data/nlu/<code>.yml``; with
     ``revision``, of those files as they were at that git revision."""
-    from rasa.shared.nlu.training_data.loading import load_data
+    from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 
     rows = []
-    with tempfile.TemporaryDirectory(prefix="nlu-rev-") as tmp:
-        for path in sorted(NLU_DIR.glob("*.yml")):
-            if revision is not None:
-                text = subprocess.run(
-                    ["git", "show", f"{revision}:{path.relative_to(ROOT).as_posix()}"],
-                    cwd=ROOT, capture_output=True, text=True, check=True).stdout
-                path = Path(tmp) / path.name  # noqa: PLW2901 - the old file stands in
-                path.write_text(text, encoding="utf-8")
-            data = load_data(str(path))
-            for example in data.intent_examples:
-                rows.append((example.get("text"), example.get("intent"), path.stem))
+    for path in sorted(NLU_DIR.glob("*.yml")):
+        if revision is None:
+            text = path.read_text(encoding="utf-8")
+        else:
+            text = subprocess.run(
+                ["git", "show", f"{revision}:{path.relative_to(ROOT).as_posix()}"],
+                cwd=ROOT, capture_output=True, text=True, check=True).stdout
+        for example in RasaYAMLReader().reads(text).intent_examples:
+            rows.append((example.get("text"), example.get("intent"), path.stem))
     return rows
 
 
@@ -223,13 +221,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--errors", type=Path,
                         help="also write the misclassified held-out examples to this JSON file "
                              "(for reviewing the training data; not kept in bench/results)")
-    parser.add_argument("--data-at", metavar="REV",
-                        help="use the examples as they were at git revision REV")
-    parser.add_argument("--held-out-from", metavar="REV",
-                        help="score only the examples of revision REV (the same folds as "
-                             "--data-at REV); the examples added since always train. Shows "
-                             "whether new data helps on the old examples, which plain "
-                             "cross-validation cannot: there the new examples are new tests too")
+    revision = parser.add_mutually_exclusive_group()
+    revision.add_argument("--data-at", metavar="REV",
+                          help="use the examples as they were at git revision REV")
+    revision.add_argument("--held-out-from", metavar="REV",
+                          help="score only the examples of revision REV (the same folds as "
+                               "--data-at REV); the examples added since always train. Shows "
+                               "whether new data helps on the old examples, which plain "
+                               "cross-validation cannot: there the new examples are new tests "
+                               "too")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the results")
     args = parser.parse_args(argv)
     os.environ.setdefault("RASA_MAX_CACHE_SIZE", "0")  # no training cache between folds

@@ -88,7 +88,7 @@ class LidConfig:
     pairs, rare words, rare pairs) it gave 0.970 0.976 0.981 0.997 0.779 0.866 against
     0.971 0.976 0.977 0.997 0.783 0.869 without, and took Ukrainian rare words from 0.712 to
     0.656 (towards Russian). ``own_floor``: the word source's floor for so ku ps ti (see
-    ``WordFrequencies.build``): -6.5 gave 0.971 0.976 0.977 0.997 0.783 0.869, the common
+    ``WordFrequencies.with_own_counts``): -6.5 gave 0.971 0.976 0.977 0.997 0.783 0.869, the common
     floor -8.5 0.972 0.977 0.978 0.997 0.782 0.864 (equal within noise; kept for the reason
     given there).
     """
