@@ -12,7 +12,7 @@ import sys
 import time
 
 BENCHMARKS = ("bench.startup_bench", "bench.catalog_bench", "bench.lid_bench", "bench.nlu_bench",
-              "bench.load_bench")
+              "bench.questions_bench", "bench.load_bench")
 
 
 def main() -> int:

@@ -175,9 +175,12 @@ def _latest_model() -> Path | None:
 
     models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
     for model in reversed(models):
-        with tarfile.open(model, "r:gz") as archive:
-            if any("LanguageDetector" in name for name in archive.getnames()):
-                return model
+        try:
+            with tarfile.open(model, "r:gz") as archive:
+                if any("LanguageDetector" in name for name in archive.getnames()):
+                    return model
+        except (OSError, EOFError, tarfile.TarError):
+            continue  # still being written by a training run, or damaged
     return None
 
 
