@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import write_result
+from bench import finish
 from bot.components import lid_sources
 from bot.components.lid_data import LANGUAGES, training_pairs
 from bot.components.lid_model import LanguageIdentifier, LidConfig, generic_for
@@ -224,10 +224,7 @@ def main(argv: list[str] | None = None) -> int:
                  for key, _, value in (item.partition("=") for item in args.set)}
     config = LidConfig(**overrides) if overrides else None
     results = run(args.limit, args.train, config)
-    write_result(args.out, results)
-    print_table(results)
-    print(f"written to {args.out}")
-    return 0
+    return finish(args.out, results, print_table)
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ import tempfile
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from bench import write_result
+from bench import finish
 from bench.nlu_bench import FALLBACK, _latest_model, _parse_all, load_examples, top_intent
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -189,10 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             origin = f"models/{model.name}"
         results = {"model": origin, **evaluate(str(model))}
-    write_result(args.out, results)
-    print_table(results)
-    print(f"written to {args.out}")
-    return 0
+    return finish(args.out, results, print_table)
 
 
 if __name__ == "__main__":
