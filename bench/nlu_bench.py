@@ -184,14 +184,20 @@ def _latest_model() -> Path | None:
     return None
 
 
+def model_for(rows: list[tuple[str, str, str]], work: Path) -> tuple[Path, str]:
+    """The newest model in ``models/`` with our pipeline, else one trained now on ``rows``
+    (into ``work``); with a line saying which, for the results."""
+    model = _latest_model()
+    if model is not None:
+        return model, f"models/{model.name}"
+    start = time.perf_counter()
+    model = Path(train_model(rows, work, "all"))
+    return model, f"trained now on all data in {time.perf_counter() - start:.0f} s"
+
+
 def parse_latency(rows: list[tuple[str, str, str]], work: Path) -> dict:
     """p50/p95 of ``agent.parse_message`` on a trained model (all data)."""
-    model = _latest_model()
-    origin = f"models/{model.name}" if model else "trained now on all data"
-    if model is None:
-        start = time.perf_counter()
-        model = Path(train_model(rows, work, "all"))
-        origin += f" in {time.perf_counter() - start:.0f} s"
+    model, origin = model_for(rows, work)
     texts = [text for text, _, _ in rows[::3]][:600]
     _, times = asyncio.run(_parse_all(str(model), texts))
     times.sort()

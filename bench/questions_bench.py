@@ -38,7 +38,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from bench import finish
-from bench.nlu_bench import FALLBACK, _latest_model, _parse_all, load_examples, top_intent
+from bench.nlu_bench import FALLBACK, _parse_all, load_examples, model_for, top_intent
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT.parent / "shared" / "eval" / "questions" / "integreat_qa.tsv"
@@ -179,15 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     if not QUESTIONS.exists():
         print(f"{QUESTIONS} not found: the evaluation set lives beside the project in ../shared")
         return 1
-    model = _latest_model()
     with tempfile.TemporaryDirectory(prefix="questions-bench-") as tmp:
-        if model is None:
-            from bench.nlu_bench import train_model
-
-            model = Path(train_model(load_examples(), Path(tmp), "all"))
-            origin = "trained now on all data"
-        else:
-            origin = f"models/{model.name}"
+        model, origin = model_for(load_examples(), Path(tmp))
         results = {"model": origin, **evaluate(str(model))}
     return finish(args.out, results, print_table)
 
