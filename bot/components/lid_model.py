@@ -64,7 +64,10 @@ class LidConfig:
     """Hyper-parameters (compared on a held-out split of the training data).
 
     ``ft_*`` go to ``fasttext.train_supervised`` (lr 0.1-0.5, epochs 10-25, dim 32-64, char
-    n-grams 1-4 vs 2-5 all scored within noise; the cheapest was kept); the small ``bucket``
+    n-grams 1-4 vs 2-5 all scored within noise; the cheapest was kept). ``ft_threads`` is 1
+    because fastText's lock-free SGD on two threads gives a different model on every run (word
+    pairs moved by up to 0.9 points per language between runs of the same data); one thread
+    gives the same model twice and trained as fast here (54 s against 53 s); the small ``bucket``
     and ``dim`` keep the stored model small (quantisation was tried: slower and unstable).
     ``balance`` repeats the text of languages with little data; ``drop_shared`` keeps short
     spans only if they contain a word of their own language; ``generic_per_language`` package
@@ -100,7 +103,7 @@ class LidConfig:
     ft_maxn: int = 4
     ft_word_ngrams: int = 1
     ft_bucket: int = 50_000
-    ft_threads: int = 2
+    ft_threads: int = 1
     stack_l2: float = 0.03
     balance: bool = True
     drop_shared: bool = True
