@@ -3,7 +3,7 @@
 
 The Integreat questions (de en fr ar uk) are never trained on; ``bench/questions_topics.tsv``
 labels them by id (see ``docs/questions-labels.md``). Chance is 1/22, always answering the
-biggest topic gives 0.19; the floors sit below what the benchmark measures (0.77-0.87 per
+biggest topic gives 0.19; the floors sit below what the benchmark measures (0.75-0.88 per
 language), so a pipeline that stops generalising beyond its own examples fails here.
 """
 from __future__ import annotations

@@ -1,7 +1,6 @@
 """LanguageDetector: trained on a small TrainingData, persisted, loaded, and processing."""
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -251,13 +250,13 @@ def test_language_trust_corrects_a_source_that_underrates_one_language() -> None
     assert per_language.probabilities(rows[100][0]).argmax() == INDEX["de"]
 
 
-def test_fasttext_training_gives_the_same_model_twice() -> None:
+def test_fasttext_training_gives_the_same_model_twice(tmp_path: Path) -> None:
     """The detector is trained on one thread so that the same data gives the same model: with
     two, fastText's lock-free updates race and every training run scores differently."""
     from bot.components.lid_model import LidConfig, _ft_probs, _train_fasttext
 
-    pairs = training_pairs(write_nlu_dir(Path(tempfile.mkdtemp()) / "nlu", SMALL_NLU),
-                           write_tico_sample(Path(tempfile.mkdtemp()) / "tico.tsv"))
+    pairs = training_pairs(write_nlu_dir(tmp_path / "nlu", SMALL_NLU),
+                           write_tico_sample(tmp_path / "tico.tsv"))
     config = LidConfig(ft_epoch=5, ft_bucket=20_000)
     assert config.ft_threads == 1
     first, second = _train_fasttext(pairs, config), _train_fasttext(pairs, config)
