@@ -30,6 +30,15 @@ GUIDE = ROOT / "docs" / "label-guide.md"
 SEED = 2026
 
 
+def _flat(text: str) -> str:
+    """One line, single spaces: the form a text has in the exported file and in the look-up."""
+    return " ".join(text.split())
+
+
+def _share(agree: int, judged: int) -> float | None:
+    return round(agree / judged, 4) if judged else None
+
+
 def export(out: Path, languages: list[str], rows: list[tuple[str, str, str]] | None = None,
            seed: int = SEED) -> dict[str, int]:
     """Write the shuffled, unlabelled texts of ``languages`` and the guide; {code: count}."""
@@ -40,7 +49,7 @@ def export(out: Path, languages: list[str], rows: list[tuple[str, str, str]] | N
     for code in languages:
         texts = [text for text, _, language in rows if language == code]
         random.Random(f"{seed}:{code}").shuffle(texts)
-        lines = "".join(f"{n}\t{' '.join(text.split())}\n" for n, text in enumerate(texts))
+        lines = "".join(f"{n}\t{_flat(text)}\n" for n, text in enumerate(texts))
         (out / f"{code}.tsv").write_text(lines, encoding="utf-8")
         counts[code] = len(texts)
     return counts
@@ -58,7 +67,7 @@ def _read_tsv(path: Path) -> dict[int, str]:
 def compare(directory: Path, rows: list[tuple[str, str, str]] | None = None) -> dict:
     """Agreement of every ``<code>.labels.tsv`` in ``directory`` with the files' labels."""
     rows = load_examples() if rows is None else rows
-    label_of = {(" ".join(text.split()), language): intent for text, intent, language in rows}
+    label_of = {(_flat(text), language): intent for text, intent, language in rows}
     languages, disagreements = {}, []
     for labels_path in sorted(directory.glob("*.labels.tsv")):
         code = labels_path.name.removesuffix(".labels.tsv")
@@ -77,13 +86,12 @@ def compare(directory: Path, rows: list[tuple[str, str, str]] | None = None) -> 
                                       "annotator": given})
         judged = len(texts) - unknown
         languages[code] = {"n": judged, "agree": agree, "not_judged": unknown,
-                           "agreement": round(agree / judged, 4) if judged else None}
+                           "agreement": _share(agree, judged)}
     judged = sum(item["n"] for item in languages.values())
     agree = sum(item["agree"] for item in languages.values())
     pairs = Counter(f"{d['file']}->{d['annotator']}" for d in disagreements)
     return {"languages": languages,
-            "all": {"n": judged, "agree": agree,
-                    "agreement": round(agree / judged, 4) if judged else None},
+            "all": {"n": judged, "agree": agree, "agreement": _share(agree, judged)},
             "pairs": pairs.most_common(), "disagreements": disagreements}
 
 

@@ -75,10 +75,10 @@ class QuestionFeaturizer(SparseFeaturizer, GraphComponent):
         """Sentence feature: the weight for a question; sequence: the same on the last token
         (Rasa wants one sequence row per token)."""
         for message in messages:
-            tokens = message.get(TOKENS_NAMES[TEXT]) or []
-            if not message.get(TEXT) or not tokens:
+            text, tokens = message.get(TEXT), message.get(TOKENS_NAMES[TEXT]) or []
+            if not text or not tokens:
                 continue
-            value = self._weight if asks(message.get(TEXT)) else 0.0
+            value = self._weight if asks(text) else 0.0
             sequence = np.zeros((len(tokens), 1))
             sequence[-1, 0] = value
             self.add_features_to_message(scipy.sparse.coo_matrix(sequence),

@@ -10,8 +10,12 @@ import pytest
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
+from rasa.nlu.constants import TOKENS_NAMES
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.components.tokenizer import MultilingualTokenizer
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared"
@@ -75,6 +79,16 @@ def write_tico_sample(path: Path, per_language: int = 300) -> Path:
             out.append(line)
     path.write_text("\n".join(out) + "\n", encoding="utf-8")
     return path
+
+
+def tokenized(texts: list[str], intent: str | None = None) -> list[Message]:
+    """Messages with the project tokenizer's tokens set, as the graph hands them on."""
+    tokenizer = MultilingualTokenizer(MultilingualTokenizer.get_default_config())
+    messages = [Message.build(text=t, intent=intent) if intent else Message.build(text=t)
+                for t in texts]
+    for message in messages:
+        message.set(TOKENS_NAMES[TEXT], tokenizer.tokenize(message, TEXT))
+    return messages
 
 
 def training_data(data: dict[str, dict[str, list[str]]]) -> TrainingData:

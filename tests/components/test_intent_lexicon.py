@@ -10,9 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import TEXT
-from rasa.shared.nlu.training_data.message import Message
 
 from bot.components.intent_classifier import IntentClassifier
 from bot.components.intent_lexicon import (
@@ -23,8 +21,7 @@ from bot.components.intent_lexicon import (
     compile_intent_lexicon,
 )
 from bot.components.intent_lexicon_featurizer import IntentLexiconFeaturizer
-from bot.components.tokenizer import MultilingualTokenizer
-from tests.components.conftest import SMALL_NLU, training_data
+from tests.components.conftest import SMALL_NLU, tokenized, training_data
 
 LEXICON = """\
 health: [hebamme, arzt, midwife, ортопед, doktor, دكتور]
@@ -39,15 +36,6 @@ def lexicon_dir(tmp_path: Path) -> Path:
     directory.mkdir()
     (directory / "xx.yml").write_text(LEXICON, encoding="utf-8")
     return directory
-
-
-def tokenized(texts: list[str], intent: str | None = None) -> list[Message]:
-    tokenizer = MultilingualTokenizer(MultilingualTokenizer.get_default_config())
-    messages = [Message.build(text=t, intent=intent) if intent else Message.build(text=t)
-                for t in texts]
-    for message in messages:
-        message.set(TOKENS_NAMES[TEXT], tokenizer.tokenize(message, TEXT))
-    return messages
 
 
 def test_matcher_finds_stems_phrases_and_clitics(lexicon_dir: Path) -> None:

@@ -10,8 +10,7 @@ from rasa.shared.nlu.constants import TEXT
 
 from bot.components.intent_classifier import IntentClassifier
 from bot.components.question_featurizer import QuestionFeaturizer
-from tests.components.conftest import training_data
-from tests.components.test_intent_lexicon import tokenized
+from tests.components.conftest import tokenized, training_data
 
 
 def test_question_marks_of_every_script_give_the_feature(build) -> None:
