@@ -3,9 +3,10 @@
 Run: ``.venv/bin/python -m bench.lid_bench [--limit N] [--train]``. Writes
 ``bench/results/lid.json`` and prints a table.
 
-The detector is taken from the newest trained Rasa model in ``models/`` (its LanguageDetector
-resource), or trained here from ``data/nlu`` and the TICO-19 training file when no model has
-one (or with ``--train``). The evaluation files are only read and scored, never trained on.
+The detector is taken from the current Rasa model in ``models/`` (``nlu_bench.current_model``,
+its LanguageDetector resource), or trained here from ``data/nlu`` and the TICO-19 training
+file when there is none (or with ``--train``). The evaluation files are only read and
+scored, never trained on.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from bench import finish
+from bench.nlu_bench import current_model
 from bot.components import lid_sources
 from bot.components.lid_data import LANGUAGES, training_pairs
 from bot.components.lid_model import LanguageIdentifier, LidConfig, generic_for
@@ -76,16 +78,15 @@ def read_set(name: str, limit: int | None = None) -> list[tuple[str, str, str]]:
 
 def load_detector(train: bool = False,
                   config: LidConfig | None = None) -> tuple[LanguageIdentifier, str]:
-    """The detector of the newest Rasa model, or one trained now from the training data."""
-    if not train:
-        models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-        for model in reversed(models):
-            try:
-                detector = _from_rasa_model(model)
-            except (OSError, ValueError, KeyError, TypeError, tarfile.TarError):
-                detector = None  # a model from older code: train instead
-            if detector is not None:
-                return detector, f"rasa model {model.name}"
+    """The detector of the current Rasa model, or one trained now from the training data."""
+    model = None if train else current_model()
+    if model is not None:
+        try:
+            detector = _from_rasa_model(model)
+        except (OSError, ValueError, KeyError, TypeError, tarfile.TarError):
+            detector = None  # a model from older code: train instead
+        if detector is not None:
+            return detector, f"rasa model {model.name}"
     config = config or LidConfig()
     pairs = training_pairs(ROOT / "data" / "nlu", TICO_TRAIN)
     generic = generic_for(config)

@@ -8,8 +8,9 @@ prints a table.
   so every custom component is trained on the training fold only) and parses the test fold.
   Reported per language: macro F1 of the classifier's top intent (``nlu_fallback`` skipped:
   that is a threshold, reported separately as the fallback rate), and the most confused pairs.
-* Latency: a model trained on all data (the newest in ``models/`` if it has our pipeline,
-  else trained here) is loaded with ``Agent.load``; ``agent.parse_message`` is timed.
+* Latency: a model trained on all data (the current one in ``models/``, which ``make train``
+  builds for the current data, config and code, else one trained here) is loaded with
+  ``Agent.load``; ``agent.parse_message`` is timed.
 * Data rounds: ``--held-out-from REV --skip-latency --out FILE`` scores only the examples of git
   revision REV while the examples added since always train; compare it with
   ``--data-at REV`` (same folds, without them) to see what new examples do for the old ones.
@@ -170,24 +171,24 @@ def cross_validate(rows: list[tuple[str, str, str]], folds: int, work: Path,
     }
 
 
-def _latest_model() -> Path | None:
-    import tarfile
+def current_model() -> Path | None:
+    """The model ``make train`` builds for the current data, config and component code
+    (``bot.training.model_path``), if it exists.
 
-    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    for model in reversed(models):
-        try:
-            with tarfile.open(model, "r:gz") as archive:
-                if any("LanguageDetector" in name for name in archive.getnames()):
-                    return model
-        except (OSError, EOFError, tarfile.TarError):
-            continue  # still being written by a training run, or damaged
-    return None
+    Why not simply the newest file in ``models/``: after a change to ``config.yml`` the newest
+    file is the old pipeline's model, and its parse time and answers would be reported as the
+    new pipeline's (it happened once, caught because the questions came out identical).
+    """
+    from bot.training import model_path
+
+    path = model_path()
+    return path if path.exists() else None
 
 
 def model_for(rows: list[tuple[str, str, str]], work: Path) -> tuple[Path, str]:
-    """The newest model in ``models/`` with our pipeline, else one trained now on ``rows``
-    (into ``work``); with a line saying which, for the results."""
-    model = _latest_model()
+    """The current model (``current_model``), else one trained now on ``rows`` (into
+    ``work``); with a line saying which, for the results."""
+    model = current_model()
     if model is not None:
         return model, f"models/{model.name}"
     start = time.perf_counter()

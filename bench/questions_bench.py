@@ -14,8 +14,8 @@ independently, from the German and English text, without seeing any prediction; 
 they disagreed are ``unclear`` (see ``docs/questions-labels.md``). Only ids with a topic are
 scored. The question texts are read from ``../shared`` and never copied into the project.
 
-Reported per language, with the pipeline of the newest model in ``models/`` (or one trained
-here on all data):
+Reported per language, with the current model in ``models/`` (``nlu_bench.current_model``;
+or one trained here on all data):
 
 * ``accuracy``: the top intent (``nlu_fallback`` skipped, as in ``nlu_bench``) is the label;
   ``f1_macro`` over the topic intents;
