@@ -19,6 +19,7 @@ The vocabularies (skeletons and n-grams seen in training) are kept in the model.
 """
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -74,20 +75,25 @@ class SkeletonFeaturizer(SparseFeaturizer, GraphComponent):
         self._ngrams = CountVectorizer(
             analyzer="char_wb", ngram_range=(config["min_ngram"], config["max_ngram"]),
             lowercase=False).build_analyzer()
-        self._columns: dict[str, int] = {}
-        if vocabulary:
-            self._set_vocabulary(vocabulary)
+        self._set_vocabulary(vocabulary or {"words": [], "ngrams": []})
 
     def _set_vocabulary(self, vocabulary: dict[str, list[str]]) -> None:
         # skeletons and n-grams get separate key spaces: "mhm" the word vs "mhm" the 3-gram
         keys = [f"w:{key}" for key in vocabulary["words"]] + [
             f"n:{key}" for key in vocabulary["ngrams"]]
-        self._columns = {key: index for index, key in enumerate(keys)}
+        columns = {key: index for index, key in enumerate(keys)}
+        self._width = max(1, len(columns))
 
-    def _keys(self, word_skeleton: str) -> list[str]:
-        if not word_skeleton:
-            return []
-        return [f"w:{word_skeleton}"] + [f"n:{gram}" for gram in self._ngrams(word_skeleton)]
+        # A message's words repeat across messages, so each skeleton's columns are computed
+        # once (bounded: users can type any number of different words).
+        @functools.lru_cache(maxsize=50_000)
+        def columns_of(word_skeleton: str) -> tuple[int, ...]:
+            if not word_skeleton:
+                return ()
+            names = [f"w:{word_skeleton}"] + [f"n:{g}" for g in self._ngrams(word_skeleton)]
+            return tuple(columns[name] for name in names if name in columns)
+
+        self._columns_of = columns_of
 
     def _token_skeletons(self, message: Message) -> list[str] | None:
         """One skeleton per token ("" for none), or None when the message's language is not
@@ -132,18 +138,16 @@ class SkeletonFeaturizer(SparseFeaturizer, GraphComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         """Sequence features (one row per token) and their sum as the sentence feature; zero
         rows for a message in another language, so every message has the same width."""
-        width = max(1, len(self._columns))
+        width = self._width
         for message in messages:
             tokens = message.get(TOKENS_NAMES[TEXT]) or []
             if not message.get(TEXT) or not tokens:
                 continue
             rows, columns = [], []
             for row, key in enumerate(self._token_skeletons(message) or []):
-                for name in self._keys(key):
-                    column = self._columns.get(name)
-                    if column is not None:
-                        rows.append(row)
-                        columns.append(column)
+                found = self._columns_of(key)
+                rows.extend([row] * len(found))
+                columns.extend(found)
             ones = np.ones(len(columns))
             sequence = scipy.sparse.coo_matrix((ones, (rows, columns)),
                                                shape=(len(tokens), width))
