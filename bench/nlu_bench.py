@@ -79,6 +79,9 @@ def train_model(rows: list[tuple[str, str, str]], out_dir: Path, name: str) -> s
     """Train the config.yml pipeline on ``rows``; returns the model archive path."""
     from rasa.model_training import train_nlu
 
+    from bot.training import use_code_keyed_cache
+
+    use_code_keyed_cache()
     data_file = out_dir / f"{name}.yml"
     _write_yaml(rows, data_file)
     model = train_nlu(str(CONFIG), str(data_file), str(out_dir), fixed_model_name=name)

@@ -4,10 +4,18 @@ Rasa 3 itself retrains whenever asked (its training cache only makes a retrain c
 name each model after a fingerprint of everything that shapes it: config, domain, NLU data,
 stories and rules, the custom components with their lexicons, the language-identification
 training text and the Rasa version. A model whose name carries the current fingerprint is reused.
+
+Rasa's own training cache (``.rasa/cache``) keys a trained component by its class's source,
+its config and its inputs, not by the modules the class calls: after a change to
+``lid_model.py`` alone, ``rasa train`` reused the old LanguageDetector (same stacker weights,
+the new setting absent from its stored config). ``use_code_keyed_cache`` gives every version
+of our component code its own cache directory.
 """
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +25,9 @@ from bot.settings import ROOT
 MODELS_DIR = ROOT / "models"
 LID_TRAIN = ROOT.parent / "shared" / "data" / "lid-train"
 _INPUTS = ("config.yml", "domain.yml", "data", "bot/components", "bot/normalize.py")
+_CODE = ("bot/components", "bot/normalize.py")
+CACHE_ROOT = ROOT / ".rasa" / "cache"
+_CACHE_ENV = "RASA_CACHE_DIRECTORY"  # rasa.engine.caching.CACHE_LOCATION_ENV
 
 
 def _files(path: Path) -> list[Path]:
@@ -41,6 +52,30 @@ def fingerprint() -> str:
     return digest.hexdigest()[:20]
 
 
+def code_fingerprint(root: Path = ROOT) -> str:
+    """A hash of the component code under ``root`` (what Rasa's cache key leaves out)."""
+    digest = hashlib.sha256()
+    for name in _CODE:
+        for path in _files(root / name):
+            digest.update(str(path.relative_to(root)).encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:16]
+
+
+def use_code_keyed_cache(keep: int = 2) -> Path:
+    """Point Rasa's training cache (for this process and its children) at a directory of the
+    current component code, and delete all but the ``keep`` newest such directories."""
+    directory = CACHE_ROOT / f"code-{code_fingerprint()}"
+    directory.mkdir(parents=True, exist_ok=True)
+    directory.touch()
+    os.environ[_CACHE_ENV] = str(directory)
+    others = sorted((d for d in CACHE_ROOT.glob("code-*") if d != directory and d.is_dir()),
+                    key=lambda d: d.stat().st_mtime, reverse=True)
+    for old in others[keep - 1:]:
+        shutil.rmtree(old, ignore_errors=True)
+    return directory
+
+
 def model_path(fp: str | None = None) -> Path:
     """Where the model for the given (default: current) fingerprint lives."""
     return MODELS_DIR / f"nlu-core-{fp or fingerprint()}.tar.gz"
@@ -54,6 +89,7 @@ def ensure_model(force: bool = False) -> Path:
         return path
     print(f"== training the Rasa model ({path.name}); this takes a few minutes", flush=True)
     MODELS_DIR.mkdir(exist_ok=True)
+    use_code_keyed_cache()
     cmd = [
         sys.executable, "-m", "rasa", "train",
         "--config", "config.yml", "--domain", "domain.yml", "--data", "data",

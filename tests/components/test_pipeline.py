@@ -24,6 +24,9 @@ def agent(tmp_path_factory: pytest.TempPathFactory):
     from rasa.core.agent import Agent
     from rasa.model_training import train_nlu
 
+    from bot.training import use_code_keyed_cache
+
+    use_code_keyed_cache()  # never a component trained by older code
     tmp = tmp_path_factory.mktemp("pipeline")
     config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
     for component in config["pipeline"]:
