@@ -5,7 +5,9 @@ Run: ``.venv/bin/python -m bench.lid_dev [--set key=value ...]``.
 Why: the evaluation files in ``../shared/eval/`` measure the detector; choosing its design on
 them would tune it to them. Here the labelled chat and TICO-19 text and the package word lists
 are split once (fixed seed): the detector trains on one part and is scored on the other, per
-language, next to lingua and lid.176 on the same texts. ``--set oov_trust=true`` and the like
+language, next to lingua and lid.176 on the same texts. The running-word sets draw reserved
+words as running text does (by frequency), so they show what the package words hide: frequent
+words that two languages share. ``--set oov_trust=true`` and the like
 override ``LidConfig`` fields, so two settings are compared on identical splits.
 """
 from __future__ import annotations
@@ -26,9 +28,11 @@ from bot.components.lid_data import (
     word_languages,
 )
 from bot.components.lid_model import LanguageIdentifier, LidConfig, generic_for, word_pairs
+from bot.components.lid_words import WordFrequencies
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 99
+RUNNING_SETS = ("zipf_words", "zipf_pairs")
 
 
 def dev_sets(config: LidConfig) -> tuple[list, list, dict[str, list[tuple[str, str]]]]:
@@ -48,6 +52,8 @@ def dev_sets(config: LidConfig) -> tuple[list, list, dict[str, list[tuple[str, s
         "package_pairs": word_pairs(generic_held, SEED),
         "rare_words": rare[::2],
         "rare_pairs": word_pairs(rare[1::2], SEED),
+        "zipf_words": running_words(1, 1000),
+        "zipf_pairs": running_words(2, 1000),
     }
 
 
@@ -69,6 +75,32 @@ def rare_words(per_language: int = 1000) -> list[tuple[str, str]]:
         words = [w for w in ranked if len(w) >= 2 and w.isalpha() and dev_reserved(w)
                  and all(script_of(c) == script for c in w)]
         out += [(w, code) for w in rng.sample(words, min(per_language, len(words)))]
+    return out
+
+
+def running_words(length: int, per_language: int, vocabulary: int = 5000) -> list[tuple[str, str]]:
+    """``length`` words drawn as in running text: by a Zipf law over the ranks of wordfreq's
+    5,000 most frequent words, among the words the detector never trains on
+    (``lid_data.dev_reserved``). Unlike the package words, these keep the frequent words two
+    languages share ("die", "in", "de"), which running text is full of."""
+    import random
+
+    import wordfreq
+
+    from bot.components.lid_data import WORDFREQ_CODES, dev_reserved
+    from bot.components.lid_sources import script_of
+
+    rng = random.Random(SEED + length)
+    out = []
+    for code, script in WORDFREQ_CODES.items():
+        ranked = [(rank, w) for rank, w in enumerate(
+            wordfreq.top_n_list(code, vocabulary, wordlist="best"))
+            if len(w) >= 2 and w.isalpha() and dev_reserved(w)
+            and all(script_of(c) == script for c in w)]
+        weights = [1.0 / (rank + 10) for rank, _ in ranked]
+        words = [w for _, w in ranked]
+        out += [(" ".join(rng.choices(words, weights=weights, k=length)), code)
+                for _ in range(per_language)]
     return out
 
 
@@ -99,8 +131,14 @@ def main(argv: list[str] | None = None) -> int:
     train, generic, sets = dev_sets(config)
     detector = LanguageIdentifier.train(train, config, generic)
     print(f"trained in {time.perf_counter() - started:.0f} s with {overrides}")
+    # The running-text sets are frequent words, which the product's word table holds: they
+    # are scored with that table (its words never train fastText or fit the stacker).
+    full_table = LanguageIdentifier(
+        detector.supervised, detector.stacker, detector.config,
+        WordFrequencies.from_lists(config.words_limit).with_own_counts(train, config.own_floor))
     for name, rows in sets.items():
-        scores = {"detector": accuracy(rows, lambda t: detector.detect(t).language)}
+        scorer = full_table if name in RUNNING_SETS else detector
+        scores = {"detector": accuracy(rows, lambda t, s=scorer: s.detect(t).language)}
         if args.references:
             scores["lingua"] = accuracy(rows, _lingua)
             scores["lid176"] = accuracy(rows, _lid_closed)

@@ -211,6 +211,20 @@ def test_word_sentences_are_long_runs_of_one_language() -> None:
     assert sentences == word_sentences(3, seed=5)
 
 
+def test_running_pairs_keep_the_words_languages_share() -> None:
+    """The stacker's running pairs are two words each and, unlike the package words, hold
+    frequent words that two languages' lists share (what makes real word pairs hard)."""
+    from bot.components.lid_model import word_sentences
+
+    pairs = word_sentences(200, seed=5, lengths=(2, 2))
+    assert all(len(text.split()) == 2 for text, _ in pairs)
+    languages_of: dict[str, set[str]] = {}
+    for text, code in pairs:
+        for word in text.split():
+            languages_of.setdefault(word, set()).add(code)
+    assert any(len(codes) > 1 for codes in languages_of.values())
+
+
 def test_training_examples_get_their_language(detector: LanguageDetector) -> None:
     """Rasa runs ``process_training_data`` in training (the detector is also registered as a
     featurizer), so later components see each example's language as they will at run time."""
