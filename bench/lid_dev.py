@@ -27,7 +27,13 @@ from bot.components.lid_data import (
     training_pairs,
     word_languages,
 )
-from bot.components.lid_model import LanguageIdentifier, LidConfig, generic_for, word_pairs
+from bot.components.lid_model import (
+    LanguageIdentifier,
+    LidConfig,
+    generic_for,
+    word_pairs,
+    word_sentences,
+)
 from bot.components.lid_words import WordFrequencies
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,30 +84,13 @@ def rare_words(per_language: int = 1000) -> list[tuple[str, str]]:
     return out
 
 
-def running_words(length: int, per_language: int, vocabulary: int = 5000) -> list[tuple[str, str]]:
-    """``length`` words drawn as in running text: by a Zipf law over the ranks of wordfreq's
-    5,000 most frequent words, among the words the detector never trains on
-    (``lid_data.dev_reserved``). Unlike the package words, these keep the frequent words two
-    languages share ("die", "in", "de"), which running text is full of."""
-    import random
-
-    import wordfreq
-
-    from bot.components.lid_data import WORDFREQ_CODES, dev_reserved
-    from bot.components.lid_sources import script_of
-
-    rng = random.Random(SEED + length)
-    out = []
-    for code, script in WORDFREQ_CODES.items():
-        ranked = [(rank, w) for rank, w in enumerate(
-            wordfreq.top_n_list(code, vocabulary, wordlist="best"))
-            if len(w) >= 2 and w.isalpha() and dev_reserved(w)
-            and all(script_of(c) == script for c in w)]
-        weights = [1.0 / (rank + 10) for rank, _ in ranked]
-        words = [w for _, w in ranked]
-        out += [(" ".join(rng.choices(words, weights=weights, k=length)), code)
-                for _ in range(per_language)]
-    return out
+def running_words(length: int, per_language: int) -> list[tuple[str, str]]:
+    """``length`` words drawn as in running text, by a Zipf law over the ranks of the words
+    the detector never trains on (``lid_data.dev_reserved``; one in five, so 1,000 of them
+    span about wordfreq's 5,000 most frequent). Unlike the package words, these keep the
+    frequent words two languages share ("die", "in", "de"), which running text is full of."""
+    return word_sentences(per_language, SEED + length, vocabulary=1000,
+                          lengths=(length, length), reserved=True)
 
 
 def accuracy(rows: list[tuple[str, str]], predict) -> dict[str, float]:  # noqa: ANN001

@@ -24,8 +24,8 @@ from bot.settings import ROOT
 
 MODELS_DIR = ROOT / "models"
 LID_TRAIN = ROOT.parent / "shared" / "data" / "lid-train"
-_INPUTS = ("config.yml", "domain.yml", "data", "bot/components", "bot/normalize.py")
 _CODE = ("bot/components", "bot/normalize.py")
+_INPUTS = ("config.yml", "domain.yml", "data", *_CODE)
 CACHE_ROOT = ROOT / ".rasa" / "cache"
 _CACHE_ENV = "RASA_CACHE_DIRECTORY"  # rasa.engine.caching.CACHE_LOCATION_ENV
 
@@ -44,22 +44,22 @@ def fingerprint() -> str:
 
     digest = hashlib.sha256(f"rasa {rasa.__version__}\n".encode())
     roots = [(ROOT / name, ROOT) for name in _INPUTS] + [(LID_TRAIN, LID_TRAIN.parent)]
+    return _hash_files(digest, roots)[:20]
+
+
+def _hash_files(digest: hashlib._Hash, roots: list[tuple[Path, Path]]) -> str:
+    """Add every file under each root to ``digest``, named relative to its base, so that two
+    checkouts of the same commit give the same hash."""
     for root, base in roots:
         for path in _files(root):
-            # Relative names, so that two checkouts of the same commit share a fingerprint.
             digest.update(str(path.relative_to(base)).encode() + b"\0")
             digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()[:20]
+    return digest.hexdigest()
 
 
 def code_fingerprint(root: Path = ROOT) -> str:
     """A hash of the component code under ``root`` (what Rasa's cache key leaves out)."""
-    digest = hashlib.sha256()
-    for name in _CODE:
-        for path in _files(root / name):
-            digest.update(str(path.relative_to(root)).encode() + b"\0")
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()[:16]
+    return _hash_files(hashlib.sha256(), [(root / name, root) for name in _CODE])[:16]
 
 
 def use_code_keyed_cache(keep: int = 2) -> Path:

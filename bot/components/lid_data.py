@@ -244,10 +244,10 @@ def dev_reserved(word: str) -> bool:
 
 
 @functools.lru_cache(maxsize=2)
-def wordfreq_words(limit: int = 30_000) -> dict[str, list[str]]:
+def wordfreq_words(limit: int = 30_000, reserved: bool = False) -> dict[str, list[str]]:
     """The ``limit`` most frequent words of wordfreq's lists (Wikipedia, subtitles, news, web
     text; CC BY-SA 4.0), in the language's own script, at least two letters long, without the
-    words ``dev_reserved`` keeps for measuring.
+    words ``dev_reserved`` keeps for measuring (with ``reserved``: only those).
 
     Why: spaCy ships frequency lists only for de and en; without these, Ukrainian had only its
     stop words and the detector leaned to Russian on any Cyrillic word it did not know.
@@ -261,8 +261,8 @@ def wordfreq_words(limit: int = 30_000) -> dict[str, list[str]]:
     out = {}
     for code, script in WORDFREQ_CODES.items():
         words = wordfreq.top_n_list(code, limit, wordlist="best")
-        out[code] = [w for w in words if len(w) >= 2 and w.isalpha() and not dev_reserved(w)
-                     and all(script_of(c) == script for c in w)]
+        out[code] = [w for w in words if len(w) >= 2 and w.isalpha()
+                     and dev_reserved(w) == reserved and all(script_of(c) == script for c in w)]
     return out
 
 
