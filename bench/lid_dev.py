@@ -7,7 +7,9 @@ them would tune it to them. Here the labelled chat and TICO-19 text and the pack
 are split once (fixed seed): the detector trains on one part and is scored on the other, per
 language, next to lingua and lid.176 on the same texts. The running-word sets draw reserved
 words as running text does (by frequency), so they show what the package words hide: frequent
-words that two languages share. ``--set oov_trust=true`` and the like
+words that two languages share; the running sentences and the mixed sentences (30% of the
+words from another language of the same script, as names and loanwords put them in real text)
+are the long texts outside the detector's own domain. ``--set oov_trust=true`` and the like
 override ``LidConfig`` fields, so two settings are compared on identical splits.
 """
 from __future__ import annotations
@@ -38,7 +40,7 @@ from bot.components.lid_words import WordFrequencies
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 99
-RUNNING_SETS = ("zipf_words", "zipf_pairs")
+RUNNING_SETS = ("zipf_words", "zipf_pairs", "zipf_sentences", "mixed_sentences")
 
 
 def dev_sets(config: LidConfig) -> tuple[list, list, dict[str, list[tuple[str, str]]]]:
@@ -60,6 +62,8 @@ def dev_sets(config: LidConfig) -> tuple[list, list, dict[str, list[tuple[str, s
         "rare_pairs": word_pairs(rare[1::2], SEED),
         "zipf_words": running_words(1, 1000),
         "zipf_pairs": running_words(2, 1000),
+        "zipf_sentences": running_words(3, 300, longest=14),
+        "mixed_sentences": mixed_sentences(300),
     }
 
 
@@ -84,13 +88,44 @@ def rare_words(per_language: int = 1000) -> list[tuple[str, str]]:
     return out
 
 
-def running_words(length: int, per_language: int) -> list[tuple[str, str]]:
+def running_words(length: int, per_language: int,
+                  longest: int | None = None) -> list[tuple[str, str]]:
     """``length`` words drawn as in running text, by a Zipf law over the ranks of the words
     the detector never trains on (``lid_data.dev_reserved``; one in five, so 1,000 of them
     span about wordfreq's 5,000 most frequent). Unlike the package words, these keep the
     frequent words two languages share ("die", "in", "de"), which running text is full of."""
     return word_sentences(per_language, SEED + length, vocabulary=1000,
-                          lengths=(length, length), reserved=True)
+                          lengths=(length, longest or length), reserved=True)
+
+
+def mixed_sentences(per_language: int, share: float = 0.3) -> list[tuple[str, str]]:
+    """Running sentences of 4 to 14 reserved words in which about ``share`` of the words come
+    from another language of the same script, as names, loanwords and code-switching put
+    them in real text ("Ich suche einen Job als Software Developer"). The label is the
+    sentence's own language, which still has most of the words. Where the stacker trusts one
+    source too far on long text, this is where it shows."""
+    import random
+
+    from bot.components.lid_sources import script_of
+
+    rng = random.Random(SEED + 50)
+    base = word_sentences(per_language, SEED + 51, vocabulary=1000, lengths=(4, 14),
+                          reserved=True)
+    foreign = word_sentences(per_language, SEED + 52, vocabulary=1000, lengths=(4, 14),
+                             reserved=True)
+    pool: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for text, code in foreign:
+        pool[script_of(text[0])].extend((word, code) for word in text.split())
+    out = []
+    for text, code in base:
+        words = text.split()
+        others = [w for w, c in pool[script_of(text[0])] if c != code]
+        if not others:
+            continue
+        for index in rng.sample(range(len(words)), int(len(words) * share)):
+            words[index] = rng.choice(others)
+        out.append((" ".join(words), code))
+    return out
 
 
 def accuracy(rows: list[tuple[str, str]], predict) -> dict[str, float]:  # noqa: ANN001

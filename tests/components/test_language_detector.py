@@ -264,6 +264,43 @@ def test_language_trust_corrects_a_source_that_underrates_one_language() -> None
     assert per_language.probabilities(rows[100][0]).argmax() == INDEX["de"]
 
 
+def test_trust_cap_keeps_one_source_from_outvoting_the_other_three() -> None:
+    """Held-out text from fastText's own domain (where it is right 19 times in 20 and the
+    other sources say nothing) drives its fitted trust far above 1; a text from elsewhere,
+    where it leans Ukrainian and lid.176, lingua and the word table all say Russian, then
+    follows fastText alone. ``max_trust`` (1: no source counts more than its own
+    probabilities) lets the three outvote it."""
+    import numpy as np
+
+    from bot.components.lid_model import INDEX, N_SOURCES, Evidence, LidConfig, Stacker
+
+    def evidence(said: dict[int, tuple[str, str]]) -> Evidence:
+        probs = np.full((N_SOURCES, 12), 1.0 / 12)
+        for source, (first, second) in said.items():
+            probs[source] = 0.005
+            probs[source, INDEX[first]], probs[source, INDEX[second]] = 0.7, 0.25
+        return Evidence(np.log(probs), np.zeros(3), 3)
+
+    rows = []
+    for i in range(200):
+        right = i % 20 != 0  # fastText alone speaks, right 19 times in 20
+        rows += [(evidence({0: ("ru", "uk") if right else ("uk", "ru")}), INDEX["ru"]),
+                 (evidence({0: ("uk", "ru") if right else ("ru", "uk")}), INDEX["uk"])]
+        right = i % 5 != 0  # the other three speak, right 4 times in 5
+        others = ("de", "en") if right else ("en", "de")
+        rows += [(evidence(dict.fromkeys((1, 2, 3), others)), INDEX["de"]),
+                 (evidence(dict.fromkeys((1, 2, 3), others[::-1])), INDEX["en"])]
+    labels = np.asarray([label for _, label in rows])
+    elsewhere = evidence({0: ("uk", "ru"), 1: ("ru", "uk"), 2: ("ru", "uk"), 3: ("ru", "uk")})
+    uncapped = Stacker.fit([e for e, _ in rows], labels, LidConfig(max_trust=None))
+    capped = Stacker.fit([e for e, _ in rows], labels, LidConfig(max_trust=1.0))
+    assert uncapped.weights[0, 3] > 2.0
+    assert uncapped.probabilities(elsewhere).argmax() == INDEX["uk"]
+    assert capped.weights.max() <= 1.0 + 1e-9
+    assert capped.probabilities(elsewhere).argmax() == INDEX["ru"]
+    assert capped.probabilities(rows[4][0]).argmax() == INDEX["ru"]  # its own domain still
+
+
 def test_fasttext_training_gives_the_same_model_twice(tmp_path: Path) -> None:
     """The detector is trained on one thread so that the same data gives the same model: with
     two, fastText's lock-free updates race and every training run scores differently."""
