@@ -143,7 +143,9 @@ def decide_language(
        channel/browser language; else the detector's best guess (even unsure: a guess in the
        user's script beats German); else ``DEFAULT_LANGUAGE``.
     3. Ongoing conversation: switch to ``detected`` only if ``is_sure`` (so "ok", "Termin",
-       "👍", "19", "Coerde" or a short ambiguous phrase keep the current language).
+       "👍", "19", "Coerde" or a short ambiguous phrase keep the current language). Between
+       Russian and Ukrainian only the telling letters switch (``is_decisive``): "Я не знаю",
+       "три", "квартира" are the same in both, and the detector may still be sure of one.
     Codes outside the contract are ignored wherever they come from.
     """
     if explicit in LANGUAGES:
@@ -163,8 +165,14 @@ def decide_language(
             return detected
         return DEFAULT_LANGUAGE
     if sure and detected:
+        if {current, detected} == _CYRILLIC_PAIR and not is_decisive(detected, text):
+            return current
         return detected
     return current
+
+
+# Russian and Ukrainian share most short words letter for letter; see decide_language.
+_CYRILLIC_PAIR = frozenset({"ru", "uk"})
 
 
 # --- explicit requests ------------------------------------------------------------------------

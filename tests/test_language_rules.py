@@ -101,6 +101,18 @@ def test_script_decisive_letters_count_as_sure() -> None:
     assert not is_sure("fa", 0.5, False, "ښه ډاکټر")
 
 
+def test_russian_and_ukrainian_switch_only_on_telling_letters() -> None:
+    """"Я не знаю" is the same in both: the detector's confidence (it once said Ukrainian at
+    1.0) must not move a Russian conversation; a Ukrainian-only or Russian-only letter
+    does, and from any other language the detector's sure answer still counts."""
+    assert decide_language("ru", "uk", 1.0, True, "Я не знаю") == "ru"
+    assert decide_language("uk", "ru", 0.98, True, "Завтра в десять утра") == "uk"
+    assert decide_language("ru", "uk", 0.99, True, "Мені потрібен лікар") == "uk"
+    assert decide_language("uk", "ru", 0.99, True, "Мне нужны документы") == "ru"
+    assert decide_language("de", "uk", 1.0, True, "Я не знаю") == "uk"
+    assert decide_language("de", "ru", 0.97, True, "Завтра в десять утра") == "ru"
+
+
 def test_first_message_uses_sure_detection() -> None:
     text = "Bonjour, je cherche un médecin qui parle arabe"
     assert decide_language(None, "fr", 0.95, True, text, channel_language="de") == "fr"
