@@ -116,10 +116,13 @@ def mixed_sentences(per_language: int, share: float = 0.3) -> list[tuple[str, st
     pool: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for text, code in foreign:
         pool[script_of(text[0])].extend((word, code) for word in text.split())
+    # the other languages' words of the same script, per language
+    others_of = {code: [w for w, c in pool[script_of(text[0])] if c != code]
+                 for text, code in base}
     out = []
     for text, code in base:
         words = text.split()
-        others = [w for w, c in pool[script_of(text[0])] if c != code]
+        others = others_of[code]
         if not others:
             continue
         for index in rng.sample(range(len(words)), int(len(words) * share)):

@@ -36,6 +36,9 @@ _DECISIVE = {
 }
 
 MIN_DECISIVE_LETTERS = {"ti": 2, "ps": 2, "uk": 4, "ru": 4}
+# Russian and Ukrainian share most short words letter for letter: between them only the
+# decisive letters switch (see decide_language).
+_CYRILLIC_PAIR = frozenset({"ru", "uk"})
 
 # Words that are the same in every language of the bot's users; alone they say nothing about
 # the language (compared in normalised, mark-free form).
@@ -169,10 +172,6 @@ def decide_language(
             return current
         return detected
     return current
-
-
-# Russian and Ukrainian share most short words letter for letter; see decide_language.
-_CYRILLIC_PAIR = frozenset({"ru", "uk"})
 
 
 # --- explicit requests ------------------------------------------------------------------------

@@ -112,7 +112,7 @@ class LidConfig:
     binds there, on long text whose words are all known (5.6) and on single unseen words for
     the word table (1.1). On ``bench.lid_dev``'s eight sets it changed nothing beyond 0.001;
     on two new sets of reserved words, scored with a detector trained on all the data: running
-    sentences of 6-14 words 0.997 both, mixed sentences (30% of the words from another
+    sentences of 3-14 words 0.997 both, mixed sentences (30% of the words from another
     language of the same script) 0.948 -> 0.958 (lingua 0.891, lid.176 0.884 there).
     Holding the stacker's texts out in runs of 25 neighbours, so that fastText sees less of
     their documents, was tried with the cap: mixed 0.954, running words 0.915 -> 0.909.
