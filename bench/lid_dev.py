@@ -33,6 +33,7 @@ from bot.components.lid_model import (
     LanguageIdentifier,
     LidConfig,
     generic_for,
+    mixed_sentences,
     word_pairs,
     word_sentences,
 )
@@ -63,7 +64,7 @@ def dev_sets(config: LidConfig) -> tuple[list, list, dict[str, list[tuple[str, s
         "zipf_words": running_words(1, 1000),
         "zipf_pairs": running_words(2, 1000),
         "zipf_sentences": running_words(3, 300, longest=14),
-        "mixed_sentences": mixed_sentences(300),
+        "mixed_sentences": mixed_sentences(300, SEED + 50, reserved=True),
     }
 
 
@@ -96,39 +97,6 @@ def running_words(length: int, per_language: int,
     frequent words two languages share ("die", "in", "de"), which running text is full of."""
     return word_sentences(per_language, SEED + length, vocabulary=1000,
                           lengths=(length, longest or length), reserved=True)
-
-
-def mixed_sentences(per_language: int, share: float = 0.3) -> list[tuple[str, str]]:
-    """Running sentences of 4 to 14 reserved words in which about ``share`` of the words come
-    from another language of the same script, as names, loanwords and code-switching put
-    them in real text ("Ich suche einen Job als Software Developer"). The label is the
-    sentence's own language, which still has most of the words. Where the stacker trusts one
-    source too far on long text, this is where it shows."""
-    import random
-
-    from bot.components.lid_sources import script_of
-
-    rng = random.Random(SEED + 50)
-    base = word_sentences(per_language, SEED + 51, vocabulary=1000, lengths=(4, 14),
-                          reserved=True)
-    foreign = word_sentences(per_language, SEED + 52, vocabulary=1000, lengths=(4, 14),
-                             reserved=True)
-    pool: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for text, code in foreign:
-        pool[script_of(text[0])].extend((word, code) for word in text.split())
-    # the other languages' words of the same script, per language
-    others_of = {code: [w for w, c in pool[script_of(text[0])] if c != code]
-                 for text, code in base}
-    out = []
-    for text, code in base:
-        words = text.split()
-        others = others_of[code]
-        if not others:
-            continue
-        for index in rng.sample(range(len(words)), int(len(words) * share)):
-            words[index] = rng.choice(others)
-        out.append((" ".join(words), code))
-    return out
 
 
 def accuracy(rows: list[tuple[str, str]], predict) -> dict[str, float]:  # noqa: ANN001

@@ -211,6 +211,30 @@ def test_word_sentences_are_long_runs_of_one_language() -> None:
     assert sentences == word_sentences(3, seed=5)
 
 
+def test_mixed_sentences_keep_most_words_of_their_language() -> None:
+    """The stacker's mixed sentences: 4-14 words of one language's list with about 30% of
+    them taken from another language of the same script, labelled with the sentence's own
+    language; the same draw twice."""
+    from bot.components.lid_data import wordfreq_words
+    from bot.components.lid_model import mixed_sentences
+    from bot.components.lid_sources import script_of
+
+    lists = {code: set(words) for code, words in wordfreq_words().items()}
+    sentences = mixed_sentences(20, seed=5, vocabulary=5000)
+    assert sorted({code for _, code in sentences}) == sorted(lists)
+    foreign_total = 0
+    for text, code in sentences:
+        words = text.split()
+        assert 4 <= len(words) <= 14
+        assert {script_of(word[0]) for word in words} == {script_of(text[0])}
+        foreign = [w for w in words if w not in lists[code]]
+        assert len(foreign) <= int(len(words) * 0.3), (text, code)
+        assert all(any(w in lists[other] for other in lists if other != code) for w in foreign)
+        foreign_total += len(foreign)
+    assert foreign_total > len(sentences)  # most sentences hold foreign words
+    assert sentences == mixed_sentences(20, seed=5, vocabulary=5000)
+
+
 def test_running_pairs_keep_the_words_languages_share() -> None:
     """The stacker's running pairs are two words each and, unlike the package words, hold
     frequent words that two languages' lists share (what makes real word pairs hard)."""
