@@ -235,13 +235,15 @@ def test_mixed_sentences_keep_most_words_of_their_language() -> None:
     assert sentences == mixed_sentences(20, seed=5, vocabulary=5000)
 
 
-def test_running_pairs_keep_the_words_languages_share() -> None:
-    """The stacker's running pairs are two words each and, unlike the package words, hold
-    frequent words that two languages' lists share (what makes real word pairs hard)."""
+@pytest.mark.parametrize("length", [1, 2])
+def test_running_words_and_pairs_keep_the_words_languages_share(length: int) -> None:
+    """The stacker's running words and pairs are one or two words each and, unlike the
+    package words, hold frequent words that two languages' lists share (what makes real
+    short messages hard)."""
     from bot.components.lid_model import word_sentences
 
-    pairs = word_sentences(200, seed=5, lengths=(2, 2))
-    assert all(len(text.split()) == 2 for text, _ in pairs)
+    pairs = word_sentences(200, seed=5, lengths=(length, length))
+    assert all(len(text.split()) == length for text, _ in pairs)
     languages_of: dict[str, set[str]] = {}
     for text, code in pairs:
         for word in text.split():
