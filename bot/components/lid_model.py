@@ -670,9 +670,10 @@ def mixed_sentences(per_language: int, seed: int, vocabulary: int = 1000,
     pool: dict[str, list[tuple[str, str]]] = {}
     for text, code in foreign:
         pool.setdefault(script_of(text[0]), []).extend((word, code) for word in text.split())
-    # the other languages' words of the same script, per language
-    others_of = {code: [w for w, c in pool.get(script_of(text[0]), []) if c != code]
-                 for text, code in base}
+    # the other languages' words of the same script, gathered once per language
+    script_of_language = {code: script_of(text[0]) for text, code in base}
+    others_of = {code: [w for w, c in pool.get(script, []) if c != code]
+                 for code, script in script_of_language.items()}
     out = []
     for text, code in base:
         words = text.split()
